@@ -1,0 +1,24 @@
+"""A scalar autograd engine: ``Value`` nodes, reverse-mode ``backward``, higher-order ``grad``."""
+
+from .backprop import reverse_topological
+from .check import GradcheckResult, gradcheck, numeric_grad
+from .config import detect_anomaly, is_grad_enabled, no_grad
+from .functional import derivative, grad
+from .value import Value, sum, zero_grad
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckResult",
+    "Value",
+    "derivative",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "numeric_grad",
+    "reverse_topological",
+    "sum",
+    "zero_grad",
+]

@@ -1,0 +1,96 @@
+"""Switches that change how ops record the graph: ``no_grad`` and ``detect_anomaly``.
+
+Each switch is per thread.  ``FLAGS.special`` counts the threads that have any switch on, so
+while it is zero (the usual case) ops skip the per-thread lookup altogether.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Flags:
+    __slots__ = ("special",)
+
+    def __init__(self) -> None:
+        self.special = 0
+
+
+FLAGS = _Flags()
+_local = threading.local()
+_lock = threading.Lock()
+
+
+def _depth(name: str) -> int:
+    return int(getattr(_local, name, 0))
+
+
+def _change(name: str, step: int) -> None:
+    before = _depth(name)
+    setattr(_local, name, before + step)
+    with _lock:
+        FLAGS.special += step
+
+
+def is_grad_enabled() -> bool:
+    """True unless this thread is inside ``no_grad()``."""
+    return FLAGS.special == 0 or _depth("no_grad") == 0
+
+
+def is_anomaly_enabled() -> bool:
+    """True while this thread is inside ``detect_anomaly()``."""
+    return FLAGS.special != 0 and _depth("anomaly") > 0
+
+
+class _Switch:
+    """A re-entrant, per-thread context manager that also works as a decorator."""
+
+    _name = ""
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        if func is None:
+            return self
+        if not callable(func):
+            raise TypeError(f"{cls.__name__}() takes no arguments or a function to decorate, got {type(func).__name__}")
+        return self(func)
+
+    def __enter__(self) -> _Switch:
+        _change(self._name, +1)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _change(self._name, -1)
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_Switch):
+    """Record no graph inside this block (or decorated function): results are leaves.
+
+    Use as ``with no_grad(): ...``, ``@no_grad()`` or ``@no_grad``.  Per thread: another
+    thread keeps recording.
+    """
+
+    _name = "no_grad"
+
+
+class detect_anomaly(_Switch):
+    """Raise ``FloatingPointError`` at the first op whose output or local derivative is NaN/inf.
+
+    The error names the op, its inputs' values and labels, and the file:line that created the
+    node.  Slower: it inspects every op.  Per thread.
+    """
+
+    _name = "anomaly"

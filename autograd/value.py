@@ -1,0 +1,561 @@
+"""``Value``: one node of a dynamic computation graph, and the operators that build it.
+
+A node stores its inputs and, on each edge, the local derivative d(node)/d(input) computed in
+the forward pass (the number the chain rule multiplies).  There are no closures, so a graph is
+freed by reference counting as soon as the last reference to its output goes.
+
+Storage (one GC-tracked object per node, see ``__slots__``):
+
+* leaf: ``_a is None``;
+* one input: ``_a`` with local derivative ``_da``; ``_db`` may hold the op's constant
+  (an exponent, a slope, clip bounds);
+* two inputs: ``_a, _b`` with ``_da, _db``;
+* n inputs: ``_a`` is a tuple of inputs and ``_da`` the tuple of their local derivatives.
+
+In batch mode ``data`` is a 1-D float64 array of m samples.  A scalar that meets a batch is
+broadcast, and the chain rule sums its gradient over the batch: the edge then carries a
+``_Reduce`` that does that sum when the upstream gradient is multiplied in.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any, Union
+
+import numpy as np
+
+from . import ops
+from .config import FLAGS, is_anomaly_enabled, is_grad_enabled
+from .ops import Op
+
+Number = Union[int, float]
+Data = Union[float, np.ndarray]
+
+_new = object.__new__
+_ONE = 1.0
+_MINUS_ONE = -1.0
+
+
+class _Reduce:
+    """Local derivative of a scalar broadcast over a batch: ``g * _Reduce(d)`` is ``sum(g * d)``."""
+
+    __slots__ = ("d",)
+    __array_ufunc__ = None  # ndarray * _Reduce defers to __rmul__
+
+    def __init__(self, d: Any) -> None:
+        self.d = d
+
+    def __rmul__(self, g: Any) -> Any:
+        d = self.d
+        if type(g) is np.ndarray:
+            return float(np.dot(g, d)) if type(d) is np.ndarray else float(g.sum()) * d
+        return g * float(np.sum(d)) if type(d) is np.ndarray else g * d
+
+    def __repr__(self) -> str:
+        return f"_Reduce({self.d!r})"
+
+
+def _unwrap(d: Any) -> Any:
+    return d.d if type(d) is _Reduce else d
+
+
+def _as_array(x: np.ndarray, what: str) -> Data:
+    if x.dtype.kind not in "iuf":
+        raise TypeError(f"{what} must hold real numbers, got a numpy array of dtype {x.dtype}")
+    if x.ndim == 0:
+        return float(x)
+    if x.ndim != 1:
+        raise ValueError(
+            f"{what} must be a number or a 1-D array of samples, got an array of shape {x.shape}; "
+            "use one Value per feature (e.g. Value(X[:, j])) for a 2-D batch"
+        )
+    if x.size == 0:
+        raise ValueError(f"{what} is an empty array: a batch needs at least one sample")
+    return np.array(x, dtype=np.float64)
+
+
+def as_data(x: Any, what: str = "Value data") -> Data:
+    """Convert a user's number (or 1-D array of samples) to what a node stores: float or float64 array."""
+    t = type(x)
+    if t is float:
+        return x
+    if t is int:
+        try:
+            return float(x)
+        except OverflowError:
+            raise ValueError(f"{what} {x} is too large for a float64") from None
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{what} must be a real number, got bool ({x!r}); use 1.0 or 0.0")
+    if isinstance(x, np.ndarray):
+        return _as_array(x, what)
+    if isinstance(x, (numbers.Real, np.integer, np.floating)):
+        return float(x)
+    if isinstance(x, Value):
+        raise TypeError(f"{what} is already a Value; use v.detach() or Value(v.data) for a new leaf")
+    raise TypeError(
+        f"{what} must be a real number (int, float, numpy scalar) or a 1-D numpy array of samples, "
+        f"got {t.__name__}"
+    )
+
+
+def _const(x: Any) -> Data | None:
+    """A constant operand as float/array, or None when it is not a number (-> NotImplemented)."""
+    t = type(x)
+    if t is float:
+        return x
+    if t is int:
+        return float(x)
+    if isinstance(x, (bool, np.bool_, Value)):
+        return None
+    if isinstance(x, np.ndarray):
+        return _as_array(x, "operand")
+    if isinstance(x, (numbers.Real, np.integer, np.floating)):
+        return float(x)
+    return None
+
+
+def _node(data: Data, op: Op, a: Any, da: Any, b: Any = None, db: Any = None) -> Value:
+    """Make an interior node (or, under ``no_grad``, a leaf holding ``data``)."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    if FLAGS.special and not is_grad_enabled():
+        v._op = ops.LEAF
+        v._a = v._da = v._b = v._db = None
+        return v
+    v._op = op
+    v._a = a
+    v._da = da
+    v._b = b
+    v._db = db
+    if FLAGS.special and is_anomaly_enabled():
+        from .anomaly import check_forward
+
+        check_forward(v)
+    return v
+
+
+def _ieee(op: Op, x: Any, c: Any) -> tuple[Any, Any]:
+    """Rerun an op's numpy rule on a float64 scalar: IEEE inf/nan instead of Python exceptions."""
+    assert op.array is not None
+    with np.errstate(all="ignore"):
+        y, d = op.array(np.float64(x)) if c is None else op.array(np.float64(x), c)
+    return float(y), float(d)
+
+
+def _unary(x: Value, op: Op, c: Any = None) -> Value:
+    d = x.data
+    if type(d) is float:
+        try:
+            y, dy = op.scalar(d) if c is None else op.scalar(d, c)  # type: ignore[misc]
+        except (ArithmeticError, ValueError):
+            y, dy = _ieee(op, d, c)
+    else:
+        with np.errstate(all="ignore"):
+            y, dy = op.array(d) if c is None else op.array(d, c)  # type: ignore[misc]
+    return _node(y, op, x, dy, None, c)
+
+
+def _check_batches(x: Any, y: Any) -> None:
+    if type(x) is np.ndarray and type(y) is np.ndarray and x.shape != y.shape:
+        raise ValueError(f"batch sizes differ: {x.shape[0]} and {y.shape[0]} samples")
+
+
+def _binary(op: Op, out: Data, a: Value, da: Any, b: Value, db: Any) -> Value:
+    """Two-input node; a scalar input meeting a batch gets a summing edge."""
+    x, y = a.data, b.data
+    if type(x) is not type(y):
+        if type(x) is float:
+            da = _Reduce(da)
+        else:
+            db = _Reduce(db)
+    return _node(out, op, a, da, b, db)
+
+
+def _scalar_const(op: Op, out: Data, a: Value, da: Any, c: Any = None) -> Value:
+    """One-input node from an op with a constant operand; a scalar input meeting a batch constant sums."""
+    if type(a.data) is float and type(out) is np.ndarray:
+        da = _Reduce(da)
+    return _node(out, op, a, da, None, c)
+
+
+def _safe_div(x: Any, y: Any) -> Any:
+    try:
+        return x / y
+    except ZeroDivisionError:
+        with np.errstate(all="ignore"):
+            return float(np.float64(x) / np.float64(y))
+
+
+def _pow_values(x: Any, y: Any) -> tuple[Any, Any, Any]:
+    """x**y and both partials, IEEE and PyTorch conventions (0 where y == 0 / where x == 0 and y >= 0)."""
+    if type(x) is float and type(y) is float:
+        try:
+            out = x**y
+            dx = y * x ** (y - 1.0) if y != 0 else 0.0
+            dy = out * math.log(x) if x > 0 else (0.0 if x == 0 and y >= 0 else math.nan)
+            if type(out) is not complex and type(dx) is not complex:
+                return out, dx, dy
+        except (ArithmeticError, ValueError):
+            pass
+    with np.errstate(all="ignore"):
+        xa, ya = np.float64(x) if type(x) is float else x, np.float64(y) if type(y) is float else y
+        out = np.power(xa, ya)
+        dx = np.where(ya == 0, 0.0, ya * np.power(xa, ya - 1.0))
+        dy = np.where((xa == 0) & (ya >= 0), 0.0, out * np.log(xa))
+    if out.ndim == 0:
+        return float(out), float(dx), float(dy)
+    return out, dx * np.ones_like(out), dy * np.ones_like(out)
+
+
+class Value:
+    """A number (or a batch of numbers) that remembers how it was computed.
+
+    ``Value(data, label="")``: ``data`` is a real number (stored as float) or a 1-D numpy array of
+    samples (batch mode).  ``grad`` starts at 0.0 and is filled by :meth:`backward`.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "__weakref__")
+    __array_ufunc__ = None  # numpy defers to Value's reflected operators: array * v works
+    data: Data
+    grad: Data
+    label: str
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.data = as_data(data)
+        self.grad = 0.0
+        self.label = label
+        self._op = ops.LEAF
+        self._a = self._da = self._b = self._db = None
+
+    # ------------------------------------------------------------ graph structure
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node (``""`` for a leaf)."""
+        return self._op.name
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in argument order (repeated if used twice)."""
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return a
+        b = self._b
+        return (a,) if b is None else (a, b)
+
+    @property
+    def local_grads(self) -> tuple[Data, ...]:
+        """d(self)/d(input) for each of ``inputs``, at the values of the forward pass (the edge labels)."""
+        a = self._a
+        if a is None:
+            return ()
+        if type(a) is tuple:
+            return tuple(_unwrap(d) for d in self._da)
+        if self._b is None:
+            return (_unwrap(self._da),)
+        return (_unwrap(self._da), _unwrap(self._db))
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value made by the user (or under ``no_grad``), False for an op's result."""
+        return self._a is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``()`` for a scalar, ``(m,)`` for a batch of m samples."""
+        d = self.data
+        return () if type(d) is float else tuple(np.shape(d))
+
+    # ------------------------------------------------------------ arithmetic
+    def __add__(self, other: Any) -> Value:
+        """d(a+b)/da = 1, d(a+b)/db = 1."""
+        if type(other) is Value:
+            x, y = self.data, other.data
+            if type(x) is float and type(y) is float:
+                return _node(x + y, ops.ADD, self, _ONE, other, _ONE)
+            _check_batches(x, y)
+            return _binary(ops.ADD, x + y, self, _ONE, other, _ONE)
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        _check_batches(self.data, c)
+        return _scalar_const(ops.ADD, self.data + c, self, _ONE)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Value:
+        """d(a-b)/da = 1, d(a-b)/db = -1."""
+        if type(other) is Value:
+            x, y = self.data, other.data
+            _check_batches(x, y)
+            return _binary(ops.SUB, x - y, self, _ONE, other, _MINUS_ONE)
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        _check_batches(self.data, c)
+        return _scalar_const(ops.SUB, self.data - c, self, _ONE)
+
+    def __rsub__(self, other: Any) -> Value:
+        """d(c-x)/dx = -1."""
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        _check_batches(self.data, c)
+        return _scalar_const(ops.SUB, c - self.data, self, _MINUS_ONE)
+
+    def __neg__(self) -> Value:
+        """d(-x)/dx = -1."""
+        return _node(-self.data, ops.NEG, self, _MINUS_ONE)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __mul__(self, other: Any) -> Value:
+        """d(ab)/da = b, d(ab)/db = a."""
+        if type(other) is Value:
+            x, y = self.data, other.data
+            if type(x) is float and type(y) is float:
+                return _node(x * y, ops.MUL, self, y, other, x)
+            _check_batches(x, y)
+            return _binary(ops.MUL, x * y, self, y, other, x)
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        _check_batches(self.data, c)
+        return _scalar_const(ops.MUL, self.data * c, self, c)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Value:
+        """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2."""
+        if type(other) is Value:
+            x, y = self.data, other.data
+            _check_batches(x, y)
+            div = _safe_div if type(x) is float and type(y) is float else _array_div
+            q = div(x, y)
+            inv = div(1.0, y)
+            return _binary(ops.DIV, q, self, inv, other, -q * inv)
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        x = self.data
+        _check_batches(x, c)
+        div = _safe_div if type(x) is float and type(c) is float else _array_div
+        return _scalar_const(ops.DIV_CONST, div(x, c), self, div(1.0, c))
+
+    def __rtruediv__(self, other: Any) -> Value:
+        """d(c/x)/dx = -c/x^2."""
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        x = self.data
+        _check_batches(x, c)
+        div = _safe_div if type(x) is float and type(c) is float else _array_div
+        q = div(c, x)
+        return _scalar_const(ops.RDIV, q, self, -q * div(1.0, x), c)
+
+    def __pow__(self, other: Any) -> Value:
+        """d(x^c)/dx = c x^(c-1); with a Value exponent also d(x^y)/dy = x^y ln x."""
+        if type(other) is Value:
+            x, y = self.data, other.data
+            _check_batches(x, y)
+            out, dx, dy = _pow_values(x, y)
+            return _binary(ops.POW, out, self, dx, other, dy)
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        if type(c) is not float:
+            raise TypeError("a batch exponent must be a Value: use x ** Value(array)")
+        return _unary(self, ops.POW_CONST, c)
+
+    def __rpow__(self, other: Any) -> Value:
+        """d(c^x)/dx = c^x ln c."""
+        c = _const(other)
+        if c is None:
+            return NotImplemented
+        if type(c) is not float:
+            raise TypeError("a batch base must be a Value: use Value(array) ** x")
+        return _unary(self, ops.RPOW_CONST, c)
+
+    def __abs__(self) -> Value:
+        """d|x|/dx = sign(x), 0 at x = 0."""
+        return _unary(self, ops.ABS)
+
+    # ------------------------------------------------------------ functions
+    def exp(self) -> Value:
+        """d e^x/dx = e^x.  exp(1000) is inf."""
+        return _unary(self, ops.EXP)
+
+    def log(self) -> Value:
+        """d ln(x)/dx = 1/x.  log(0) is -inf, log(-1) is nan."""
+        return _unary(self, ops.LOG)
+
+    def sqrt(self) -> Value:
+        """d sqrt(x)/dx = 1/(2 sqrt(x)).  sqrt(-1) is nan."""
+        return _unary(self, ops.SQRT)
+
+    def tanh(self) -> Value:
+        """d tanh(x)/dx = 1 - tanh(x)^2."""
+        return _unary(self, ops.TANH)
+
+    def sigmoid(self) -> Value:
+        """sigmoid(x) = 1/(1+e^-x); d/dx = sigmoid(x) (1 - sigmoid(x)).  Finite at +-1000."""
+        return _unary(self, ops.SIGMOID)
+
+    def relu(self) -> Value:
+        """relu(x) = max(0, x); d/dx = 1 for x > 0, else 0 (0 at x = 0)."""
+        return _unary(self, ops.RELU)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, slope*x otherwise; d/dx = 1 or slope."""
+        s = _const(slope)
+        if type(s) is not float:
+            raise TypeError(f"leaky_relu slope must be a real number, got {type(slope).__name__}")
+        return _unary(self, ops.LEAKY_RELU, s)
+
+    def sin(self) -> Value:
+        """d sin(x)/dx = cos(x)."""
+        return _unary(self, ops.SIN)
+
+    def cos(self) -> Value:
+        """d cos(x)/dx = -sin(x)."""
+        return _unary(self, ops.COS)
+
+    def clip(self, lo: float, hi: float) -> Value:
+        """min(max(x, lo), hi); d/dx = 1 inside [lo, hi], 0 outside."""
+        lo_c, hi_c = _const(lo), _const(hi)
+        if type(lo_c) is not float or type(hi_c) is not float:
+            raise TypeError(f"clip bounds must be real numbers, got {type(lo).__name__} and {type(hi).__name__}")
+        if not lo_c <= hi_c:
+            raise ValueError(f"clip needs lo <= hi, got lo={lo_c} and hi={hi_c}")
+        return _unary(self, ops.CLIP, (lo_c, hi_c))
+
+    def sum(self) -> Value:
+        """Sum over the batch: d(sum_i x_i)/dx_i = 1.  On a scalar Value: the identity."""
+        d = self.data
+        if type(d) is float:
+            return _node(d, ops.SUM, self, _ONE)
+        return _node(float(d.sum()), ops.SUM, self, np.ones_like(d))
+
+    def mean(self) -> Value:
+        """Mean over the batch: d(mean x)/dx_i = 1/m.  On a scalar Value: the identity."""
+        d = self.data
+        if type(d) is float:
+            return _node(d, ops.MEAN, self, _ONE)
+        return _node(float(d.mean()), ops.MEAN, self, np.full_like(d, 1.0 / d.size))
+
+    # ------------------------------------------------------------ comparisons (on data)
+    def __lt__(self, other: Any) -> Any:
+        return self.data < _cmp(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self.data <= _cmp(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self.data > _cmp(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self.data >= _cmp(other)
+
+    __hash__ = object.__hash__  # == stays identity, so Values work as dict keys
+
+    # ------------------------------------------------------------ gradients
+    def backward(self, grad: Any = 1.0) -> None:
+        """Fill ``.grad`` of every node this Value depends on with d(self)/d(node), times ``grad``.
+
+        Iterative (no recursion limit) and in a deterministic order.  Leaves *accumulate* across
+        calls, as in PyTorch (call :meth:`zero_grad` or ``autograd.zero_grad`` between steps);
+        interior nodes' grads are recomputed by each call.  So calling ``backward()`` twice gives
+        interior grads equal to one call and leaf grads doubled.  On a batch Value, ``grad``
+        (default 1.0) seeds every sample, which is the same as ``self.sum().backward()``.
+        """
+        from .backprop import backward
+
+        backward(self, grad)
+
+    def zero_grad(self) -> None:
+        """Set this Value's grad to 0.0."""
+        self.grad = 0.0
+
+    def detach(self) -> Value:
+        """A new leaf with the same data (and label), cut off from this graph."""
+        return Value(self.data, self.label)
+
+    def item(self) -> float:
+        """The data of a scalar Value as a Python float."""
+        return float(self)
+
+    def __float__(self) -> float:
+        d = self.data
+        if type(d) is not float:
+            raise TypeError(f"only a scalar Value converts to float; this one holds a batch of shape {d.shape}")
+        return d
+
+    def __repr__(self) -> str:
+        parts = [f"data={_fmt(self.data)}", f"grad={_fmt(self.grad)}"]
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        if self._op.name:
+            parts.append(f"op={self._op.name!r}")
+        return f"Value({', '.join(parts)})"
+
+
+def _array_div(x: Any, y: Any) -> Any:
+    with np.errstate(all="ignore"):
+        q = np.divide(x, y)
+    return float(q) if np.ndim(q) == 0 else q
+
+
+def _cmp(other: Any) -> Any:
+    if isinstance(other, Value):
+        return other.data
+    c = _const(other)
+    if c is None:
+        raise TypeError(f"cannot compare a Value with {type(other).__name__}")
+    return c
+
+
+def _fmt(d: Any) -> str:
+    if type(d) is float:
+        return f"{d:.6g}"
+    if isinstance(d, np.ndarray):
+        return f"<batch of {d.size}, mean {d.mean():.6g}>"
+    return repr(d)
+
+
+def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
+    """One n-ary node: d(sum_i v_i)/dv_i = 1.  Numbers among the values are added as constants."""
+    ins: list[Value] = []
+    total: Any = 0.0
+    for v in values:
+        if isinstance(v, Value):
+            ins.append(v)
+            total = total + v.data
+        else:
+            c = _const(v)
+            if c is None:
+                raise TypeError(f"autograd.sum takes Values or numbers, got {type(v).__name__}")
+            total = total + c
+    if not ins:
+        return Value(total)
+    shapes = {v.data.shape for v in ins if type(v.data) is np.ndarray}
+    if len(shapes) > 1:
+        raise ValueError(f"batch sizes differ in autograd.sum: {sorted(s[0] for s in shapes)}")
+    batch = type(total) is np.ndarray
+    locals_ = tuple(_Reduce(_ONE) if batch and type(v.data) is float else _ONE for v in ins)
+    return _node(total, ops.SUM, tuple(ins), locals_)
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Set ``grad`` of each Value to 0.0."""
+    for v in values:
+        if not isinstance(v, Value):
+            raise TypeError(f"zero_grad takes Values, got {type(v).__name__}")
+        v.grad = 0.0
