@@ -4,7 +4,7 @@ from .backprop import reverse_topological
 from .check import GradcheckResult, gradcheck, numeric_grad
 from .config import detect_anomaly, is_grad_enabled, no_grad
 from .functional import derivative, grad
-from .value import Value, sum, zero_grad
+from .value import Value, dot, sum, zero_grad
 
 __version__ = "0.1.0"
 
@@ -13,6 +13,7 @@ __all__ = [
     "Value",
     "derivative",
     "detect_anomaly",
+    "dot",
     "grad",
     "gradcheck",
     "is_grad_enabled",

@@ -68,30 +68,84 @@ def seed_for(root: Value, grad: Any) -> Any:
 
 
 def backward(root: Value, grad: Any = 1.0) -> None:
-    """d root / d node into every node's ``.grad`` (leaves accumulate, interior nodes are reset)."""
+    """d root / d node into every node's ``.grad`` (leaves accumulate, interior nodes are reset).
+
+    Two passes, no recursion.  The first counts, for each interior node, its consumers inside
+    the graph (and resets its grad); the second sends each node's grad along its edges once all
+    its consumers have sent theirs.  Leaves are never counted: nothing flows out of them.
+    """
     seed = seed_for(root, grad)
-    order = reverse_topological(root)
-    for v in order:
-        if v._a is not None:
-            v.grad = 0.0
-    root.grad += seed
+    if root._a is None:
+        root.grad += seed
+        return
+    users: dict[Value, int] = {}
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        v = pop()
+        a = v._a
+        if type(a) is tuple:
+            for p in a:
+                if p._a is not None:
+                    if p in users:
+                        users[p] += 1
+                    else:
+                        users[p] = 1
+                        p.grad = 0.0
+                        push(p)
+            continue
+        if a._a is not None:
+            if a in users:
+                users[a] += 1
+            else:
+                users[a] = 1
+                a.grad = 0.0
+                push(a)
+        b = v._b
+        if b is not None and b._a is not None:
+            if b in users:
+                users[b] += 1
+            else:
+                users[b] = 1
+                b.grad = 0.0
+                push(b)
+    root.grad = seed
+
     from .config import FLAGS, is_anomaly_enabled
 
     if FLAGS.special and is_anomaly_enabled():
         from .anomaly import backward_checked
 
-        backward_checked(order)
+        backward_checked(reverse_topological(root))
         return
-    for v in order:
-        a = v._a
-        if a is None:
-            continue
+    push(root)  # the first pass left the stack empty
+    while stack:
+        v = pop()
         g = v.grad
+        a = v._a
         if type(a) is tuple:
             for p, d in zip(a, v._da):
                 p.grad += g * d
-        else:
-            a.grad += g * v._da
-            b = v._b
-            if b is not None:
-                b.grad += g * v._db
+                if p._a is not None:
+                    n = users[p]
+                    if n == 1:
+                        push(p)
+                    else:
+                        users[p] = n - 1
+            continue
+        a.grad += g * v._da
+        if a._a is not None:
+            n = users[a]
+            if n == 1:
+                push(a)
+            else:
+                users[a] = n - 1
+        b = v._b
+        if b is not None:
+            b.grad += g * v._db
+            if b._a is not None:
+                n = users[b]
+                if n == 1:
+                    push(b)
+                else:
+                    users[b] = n - 1

@@ -161,6 +161,12 @@ def _pow_graph(node: Any) -> tuple[Any, ...]:
     return (y * x ** (y - 1.0), node * x.log())
 
 
+def _dot_graph(node: Any) -> tuple[Any, ...]:
+    """d/dinput_i is the other factor of its term: that Value (partner index in ``_db``) or the constant."""
+    ins, locs = node.inputs, node.local_grads
+    return tuple(ins[j] if j >= 0 else d for j, d in zip(node._db, locs))
+
+
 # ---------------------------------------------------------------- the table
 LEAF = Op("")
 ADD = Op("+")  # d(a+b)/da = 1, d(a+b)/db = 1
@@ -186,3 +192,4 @@ COS = Op("cos", lambda x: (math.cos(x), -math.sin(x)), lambda x: (np.cos(x), -np
 CLIP = Op("clip", _clip, _clip_np)  # 1 inside [lo, hi], 0 outside
 SUM = Op("sum")  # d(sum x_i)/dx_i = 1; also a batch Value summed over its samples
 MEAN = Op("mean")  # d(mean x)/dx_i = 1/m over the batch
+DOT = Op("dot", graph=_dot_graph)  # d(sum_i w_i x_i)/dw_i = x_i, d/dx_i = w_i

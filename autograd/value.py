@@ -36,6 +36,7 @@ Data = Union[float, np.ndarray]
 _new = object.__new__
 _ONE = 1.0
 _MINUS_ONE = -1.0
+_ADD, _SUB, _MUL = ops.ADD, ops.SUB, ops.MUL
 
 
 class _Reduce:
@@ -153,6 +154,17 @@ def _unary(x: Value, op: Op, c: Any = None) -> Value:
             y, dy = op.scalar(d) if c is None else op.scalar(d, c)  # type: ignore[misc]
         except (ArithmeticError, ValueError):
             y, dy = _ieee(op, d, c)
+        if not FLAGS.special:  # the hot path, inlined
+            v = _new(Value)
+            v.data = y
+            v.grad = 0.0
+            v.label = ""
+            v._op = op
+            v._a = x
+            v._da = dy
+            v._b = None
+            v._db = c
+            return v
     else:
         with np.errstate(all="ignore"):
             y, dy = op.array(d) if c is None else op.array(d, c)  # type: ignore[misc]
@@ -277,9 +289,19 @@ class Value:
     def __add__(self, other: Any) -> Value:
         """d(a+b)/da = 1, d(a+b)/db = 1."""
         if type(other) is Value:
-            x, y = self.data, other.data
-            if type(x) is float and type(y) is float:
-                return _node(x + y, ops.ADD, self, _ONE, other, _ONE)
+            x = self.data
+            y = other.data
+            if type(x) is float and type(y) is float and not FLAGS.special:  # the hot path, inlined
+                v = _new(Value)
+                v.data = x + y
+                v.grad = 0.0
+                v.label = ""
+                v._op = _ADD
+                v._a = self
+                v._da = _ONE
+                v._b = other
+                v._db = _ONE
+                return v
             _check_batches(x, y)
             return _binary(ops.ADD, x + y, self, _ONE, other, _ONE)
         c = _const(other)
@@ -320,9 +342,19 @@ class Value:
     def __mul__(self, other: Any) -> Value:
         """d(ab)/da = b, d(ab)/db = a."""
         if type(other) is Value:
-            x, y = self.data, other.data
-            if type(x) is float and type(y) is float:
-                return _node(x * y, ops.MUL, self, y, other, x)
+            x = self.data
+            y = other.data
+            if type(x) is float and type(y) is float and not FLAGS.special:  # the hot path, inlined
+                v = _new(Value)
+                v.data = x * y
+                v.grad = 0.0
+                v.label = ""
+                v._op = _MUL
+                v._a = self
+                v._da = y
+                v._b = other
+                v._db = x
+                return v
             _check_batches(x, y)
             return _binary(ops.MUL, x * y, self, y, other, x)
         c = _const(other)
@@ -559,3 +591,46 @@ def zero_grad(values: Iterable[Value]) -> None:
         if not isinstance(v, Value):
             raise TypeError(f"zero_grad takes Values, got {type(v).__name__}")
         v.grad = 0.0
+
+
+def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
+    """One n-ary node for sum_i w_i x_i: d/dw_i = x_i, d/dx_i = w_i.
+
+    Either factor of a term may be a Value or a constant (number or 1-D batch array); only
+    Values become inputs of the node (each term's Value factors, in order).
+    """
+    ws, xs = list(weights), list(inputs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
+    if not ws:
+        raise ValueError("dot of empty sequences: give at least one term")
+    ins: list[Value] = []
+    locs: list[Any] = []
+    partners: list[int] = []  # for each input, the index of the other factor's Value, or -1 for a constant
+    total: Any = 0.0
+    for i, (w, x) in enumerate(zip(ws, xs)):
+        wv, xv = isinstance(w, Value), isinstance(x, Value)
+        wd = w.data if wv else _const(w)
+        xd = x.data if xv else _const(x)
+        if wd is None or xd is None:
+            bad = w if wd is None else x
+            raise TypeError(f"dot term {i} must be Values or numbers, got {type(bad).__name__}")
+        _check_batches(wd, xd)
+        total = total + wd * xd
+        n = len(ins)
+        if wv:
+            ins.append(w)
+            locs.append(xd)
+            partners.append(n + 1 if xv else -1)
+        if xv:
+            ins.append(x)
+            locs.append(wd)
+            partners.append(n if wv else -1)
+    if type(total) is np.ndarray:
+        locs = [_Reduce(d) if type(v.data) is float and type(d) is np.ndarray else d for v, d in zip(ins, locs)]
+        shapes = {v.data.shape for v in ins if type(v.data) is np.ndarray}
+        if len(shapes) > 1:
+            raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
+    if not ins:
+        return Value(total)
+    return _node(total, ops.DOT, tuple(ins), tuple(locs), None, tuple(partners))
