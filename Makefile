@@ -1,0 +1,46 @@
+# make demo  - set up .venv and run the main demo
+# make test  - set up .venv and run lint, type checks, the tests and the notebooks
+# make bench - the benchmarks in bench/ (needs the bench extra: micrograd; torch if installed)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+EXTRAS ?= dev
+WITH_TORCH ?= 0
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+comma := ,
+
+.PHONY: demo test lint pytest bench setup system clean
+
+setup: $(STAMP)
+
+system:
+	@PYTHON=$(PYTHON) sh tools/ensure-system-deps.sh
+
+$(STAMP): pyproject.toml | system
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
+	@if [ "$(WITH_TORCH)" = 1 ]; then \
+		$(PY) -m pip install -q torch==2.13.0 || echo "note: torch==2.13.0 could not be installed; its oracle tests will be skipped"; \
+	fi
+	@touch $(STAMP)
+
+demo: setup system
+	$(PY) -m nn train --dataset spiral --hidden 16,16 --optimizer adam --epochs 300 --out runs/spiral
+
+lint: setup
+	$(VENV)/bin/ruff check autograd nn tests bench
+	$(VENV)/bin/ruff format --check autograd nn tests bench
+	$(VENV)/bin/mypy
+
+pytest: setup system
+	$(PY) -m pytest -n 2 tests --nbmake notebooks
+
+test: lint pytest
+
+bench: setup
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
