@@ -4,7 +4,7 @@ from .backprop import reverse_topological
 from .check import GradcheckResult, gradcheck, numeric_grad
 from .config import detect_anomaly, is_grad_enabled, no_grad
 from .functional import derivative, grad
-from .value import Value, dot, sum, zero_grad
+from .value import Value, dot, sum, zero_grad  # noqa: A004 - autograd.sum is the n-ary node on purpose
 
 __version__ = "0.1.0"
 

@@ -29,7 +29,7 @@ def reverse_topological(root: Value) -> list[Value]:
             else:
                 users[p] = 1
                 push(p)
-    order = []
+    order: list[Value] = []
     emit = order.append
     ready = [root]
     pop, push = ready.pop, ready.append
@@ -56,13 +56,13 @@ def seed_for(root: Value, grad: Any) -> Any:
 
     g = as_data(grad, "backward grad")
     d = root.data
-    if type(d) is np.ndarray:
-        if type(g) is float:
+    if isinstance(d, np.ndarray):
+        if isinstance(g, float):
             return np.full(d.shape, g)
         if g.shape != d.shape:
             raise ValueError(f"backward grad has shape {g.shape} but the Value holds a batch of shape {d.shape}")
         return g
-    if type(g) is not float:
+    if not isinstance(g, float):
         raise ValueError(f"backward grad for a scalar Value must be a number, got an array of shape {g.shape}")
     return g
 

@@ -152,7 +152,7 @@ def _mul_graph(node: Any) -> tuple[Any, ...]:
 
 
 def _div_graph(node: Any) -> tuple[Any, ...]:
-    a, b = node.inputs
+    b = node.inputs[1]
     return (1.0 / b, -node / b)
 
 
@@ -188,7 +188,9 @@ RELU = Op("relu", _relu, lambda x: (np.maximum(x, 0.0), (x > 0) * 1.0))  # relu'
 LEAKY_RELU = Op("leaky_relu", _leaky_relu, lambda x, k: (np.where(x > 0, x, k * x), np.where(x > 0, 1.0, k)))
 ABS = Op("abs", _abs, _abs_np)  # |x|' = sign(x), 0 at 0
 SIN = Op("sin", lambda x: (math.sin(x), math.cos(x)), lambda x: (np.sin(x), np.cos(x)), lambda n: (n.inputs[0].cos(),))
-COS = Op("cos", lambda x: (math.cos(x), -math.sin(x)), lambda x: (np.cos(x), -np.sin(x)), lambda n: (-n.inputs[0].sin(),))
+COS = Op(
+    "cos", lambda x: (math.cos(x), -math.sin(x)), lambda x: (np.cos(x), -np.sin(x)), lambda n: (-n.inputs[0].sin(),)
+)
 CLIP = Op("clip", _clip, _clip_np)  # 1 inside [lo, hi], 0 outside
 SUM = Op("sum")  # d(sum x_i)/dx_i = 1; also a batch Value summed over its samples
 MEAN = Op("mean")  # d(mean x)/dx_i = 1/m over the batch

@@ -96,8 +96,7 @@ def as_data(x: Any, what: str = "Value data") -> Data:
     if isinstance(x, Value):
         raise TypeError(f"{what} is already a Value; use v.detach() or Value(v.data) for a new leaf")
     raise TypeError(
-        f"{what} must be a real number (int, float, numpy scalar) or a 1-D numpy array of samples, "
-        f"got {t.__name__}"
+        f"{what} must be a real number (int, float, numpy scalar) or a 1-D numpy array of samples, got {t.__name__}"
     )
 
 
@@ -230,11 +229,16 @@ class Value:
     samples (batch mode).  ``grad`` starts at 0.0 and is filled by :meth:`backward`.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "__weakref__")
+    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_op", "data", "grad", "label")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators: array * v works
     data: Data
     grad: Data
     label: str
+    _op: Op
+    _a: Any
+    _da: Any
+    _b: Any
+    _db: Any
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -472,14 +476,14 @@ class Value:
     def sum(self) -> Value:
         """Sum over the batch: d(sum_i x_i)/dx_i = 1.  On a scalar Value: the identity."""
         d = self.data
-        if type(d) is float:
+        if isinstance(d, float):
             return _node(d, ops.SUM, self, _ONE)
         return _node(float(d.sum()), ops.SUM, self, np.ones_like(d))
 
     def mean(self) -> Value:
         """Mean over the batch: d(mean x)/dx_i = 1/m.  On a scalar Value: the identity."""
         d = self.data
-        if type(d) is float:
+        if isinstance(d, float):
             return _node(d, ops.MEAN, self, _ONE)
         return _node(float(d.mean()), ops.MEAN, self, np.full_like(d, 1.0 / d.size))
 
@@ -526,7 +530,7 @@ class Value:
 
     def __float__(self) -> float:
         d = self.data
-        if type(d) is not float:
+        if not isinstance(d, float):
             raise TypeError(f"only a scalar Value converts to float; this one holds a batch of shape {d.shape}")
         return d
 
@@ -577,7 +581,7 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
             total = total + c
     if not ins:
         return Value(total)
-    shapes = {v.data.shape for v in ins if type(v.data) is np.ndarray}
+    shapes = {np.shape(v.data) for v in ins if type(v.data) is np.ndarray}
     if len(shapes) > 1:
         raise ValueError(f"batch sizes differ in autograd.sum: {sorted(s[0] for s in shapes)}")
     batch = type(total) is np.ndarray
@@ -628,7 +632,7 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
             partners.append(n if wv else -1)
     if type(total) is np.ndarray:
         locs = [_Reduce(d) if type(v.data) is float and type(d) is np.ndarray else d for v, d in zip(ins, locs)]
-        shapes = {v.data.shape for v in ins if type(v.data) is np.ndarray}
+        shapes = {np.shape(v.data) for v in ins if type(v.data) is np.ndarray}
         if len(shapes) > 1:
             raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
     if not ins:
