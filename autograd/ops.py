@@ -148,7 +148,7 @@ def _rdiv_graph(node: Any) -> tuple[Any, ...]:
 # d/da, d/db of binary ops, written with Value ops so they can be differentiated again.
 def _mul_graph(node: Any) -> tuple[Any, ...]:
     ins = node.inputs
-    return (ins[1], ins[0]) if len(ins) == 2 else (node._da,)
+    return (ins[1], ins[0]) if len(ins) == 2 else node.local_grads  # unwrapped: a batch constant is not a _Reduce here
 
 
 def _div_graph(node: Any) -> tuple[Any, ...]:
