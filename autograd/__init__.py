@@ -4,6 +4,8 @@ from .backprop import reverse_topological
 from .check import GradcheckResult, gradcheck, numeric_grad
 from .config import detect_anomaly, is_grad_enabled, no_grad
 from .functional import derivative, grad
+from .graph import draw_dot, to_dot
+from .trace import trace
 from .value import Value, dot, sum, zero_grad  # noqa: A004 - autograd.sum is the n-ary node on purpose
 
 __version__ = "0.1.0"
@@ -14,6 +16,7 @@ __all__ = [
     "derivative",
     "detect_anomaly",
     "dot",
+    "draw_dot",
     "grad",
     "gradcheck",
     "is_grad_enabled",
@@ -21,5 +24,7 @@ __all__ = [
     "numeric_grad",
     "reverse_topological",
     "sum",
+    "to_dot",
+    "trace",
     "zero_grad",
 ]
