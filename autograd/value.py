@@ -631,7 +631,7 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
             locs.append(wd)
             partners.append(n if wv else -1)
     if type(total) is np.ndarray:
-        locs = [_Reduce(d) if type(v.data) is float and type(d) is np.ndarray else d for v, d in zip(ins, locs)]
+        locs = [_Reduce(d) if type(v.data) is float else d for v, d in zip(ins, locs)]  # scalar input: sum the batch
         shapes = {np.shape(v.data) for v in ins if type(v.data) is np.ndarray}
         if len(shapes) > 1:
             raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
