@@ -1,0 +1,130 @@
+"""Matplotlib figures for training: loss and accuracy curves from a ``History``, 2-D decision boundaries.
+
+Every function returns a ``matplotlib.figure.Figure`` (save it with ``fig.savefig("x.png")``; in Jupyter it
+displays as the cell's value).  Figures are closed in pyplot right away, so scripts and loops do not pile up
+open figures, and nothing here needs a display (works with the Agg backend).  Pass ``ax=`` to draw into an
+existing Axes instead; the Axes' figure is returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = ["accuracy_curve", "decision_boundary", "history", "loss_curve"]
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        if not isinstance(ax, Axes):
+            raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+        return ax.figure, ax  # type: ignore[return-value]
+    import matplotlib.pyplot as plt
+
+    fig, new = plt.subplots(figsize=figsize)
+    plt.close(fig)  # returned, not shown: displayed once in notebooks, no pile-up in scripts
+    return fig, new
+
+
+def _series(hist: Any, name: str) -> list[float]:
+    values = getattr(hist, name, None)
+    if values is None:
+        raise TypeError(f"history must be an nn.History (from nn.fit), got {type(hist).__name__}")
+    return list(values)
+
+
+def loss_curve(history: Any, ax: Axes | None = None, log: bool = False) -> Figure:
+    """Training loss per epoch (and validation loss when recorded); ``log=True`` uses a log y axis."""
+    fig, ax = _axes(ax)
+    loss = _series(history, "loss")
+    if not loss:
+        raise ValueError("history has no epochs to plot")
+    epochs = np.arange(1, len(loss) + 1)
+    ax.plot(epochs, loss, label="train")
+    val = _series(history, "val_loss")
+    if val:
+        ax.plot(epochs[: len(val)], val, label="validation")
+        ax.legend()
+    if log and min(loss) > 0:
+        ax.set_yscale("log")
+    ax.set(xlabel="epoch", ylabel="loss", title="Loss")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def accuracy_curve(history: Any, ax: Axes | None = None) -> Figure:
+    """Training accuracy per epoch (and validation accuracy when recorded), on a 0..1 axis."""
+    fig, ax = _axes(ax)
+    acc = _series(history, "accuracy")
+    if not acc:
+        raise ValueError("history has no epochs to plot")
+    epochs = np.arange(1, len(acc) + 1)
+    ax.plot(epochs, acc, label="train")
+    val = _series(history, "val_accuracy")
+    if val:
+        ax.plot(epochs[: len(val)], val, label="validation")
+    ax.legend(loc="lower right")
+    ax.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0, 1.02))
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def history(hist: Any) -> Figure:
+    """Loss and accuracy side by side."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11.0, 4.0))
+    plt.close(fig)
+    loss_curve(hist, ax=left)
+    accuracy_curve(hist, ax=right)
+    fig.tight_layout()
+    return fig
+
+
+def decision_boundary(
+    model: Any,
+    X: Any,
+    y: Any,
+    ax: Axes | None = None,
+    resolution: int = 200,
+    padding: float = 0.1,
+    title: str | None = None,
+) -> Figure:
+    """Colour each point of a ``resolution`` x ``resolution`` grid over the data by ``nn.predict``'s class, then
+    scatter the samples coloured by ``y``.  ``X`` must have 2 features; the grid extends ``padding`` times the
+    data's range beyond it."""
+    from .train import predict
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"decision_boundary needs 2-D data: X of shape (m, 2), got {X.shape}")
+    if y.shape[:1] != X.shape[:1]:
+        raise ValueError(f"y must have one label per row of X ({X.shape[0]}), got shape {y.shape}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 2000:
+        raise ValueError(f"resolution must be an int between 2 and 2000, got {resolution!r}")
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = padding * np.where(hi > lo, hi - lo, 1.0)
+    gx, gy = (np.linspace(lo[i] - pad[i], hi[i] + pad[i], resolution) for i in range(2))
+    xx, yy = np.meshgrid(gx, gy)
+    zz = predict(model, np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
+    labels = y.ravel() if y.ndim == 1 or y.shape[1] == 1 else y.argmax(axis=1)
+    if labels.min() < 0:  # {-1, +1} labels (hinge loss): -1 is class 0
+        labels = (labels > 0).astype(np.int64)
+    labels = labels.astype(np.int64)
+    classes = int(max(zz.max(), labels.max())) + 1
+    fig, ax = _axes(ax, (5.5, 5.0))
+    levels = np.arange(classes + 1) - 0.5
+    ax.contourf(xx, yy, zz, levels=levels, cmap="Spectral", alpha=0.35, vmin=-0.5, vmax=classes - 0.5)
+    ax.scatter(
+        X[:, 0], X[:, 1], c=labels, cmap="Spectral", vmin=-0.5, vmax=classes - 0.5, s=14, edgecolors="k", linewidths=0.3
+    )
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or "Decision boundary")
+    ax.set_aspect("equal", adjustable="box")
+    return fig
+
+
+# gradient_flow(model) is added here by the graphs/tracing work (issue 4).

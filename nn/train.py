@@ -1,0 +1,273 @@
+"""Training loop and evaluation: ``fit`` (batch mode, tqdm progress), ``predict``, ``accuracy`` and ``History``.
+
+Decision rule (``predict``): with several outputs the class is the argmax of the outputs; with one output the
+class is 1 when the output exceeds 0.5 if the output layer's activation is a sigmoid (a probability), and when it
+exceeds 0 otherwise (a logit, a margin, or a tanh).  ``accuracy`` compares that with ``y``; for one output any
+label > 0 counts as class 1, so both {0, 1} and {-1, +1} labels work.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograd import Value, no_grad
+
+__all__ = ["History", "accuracy", "fit", "predict"]
+
+LOSSES = ("mse", "bce", "bce_with_logits", "cross_entropy", "hinge")
+OPTIMIZERS = {"sgd": 0.1, "adam": 0.01, "rmsprop": 0.01}  # name -> default learning rate
+
+
+@dataclass
+class History:
+    """Per-epoch training record: ``loss[e]`` is the mean training loss over epoch e's batches (before each
+    step), ``accuracy[e]`` the training accuracy of those same forward passes; ``val_loss``/``val_accuracy`` are
+    measured after the epoch on ``validation_data`` (empty lists when there is none)."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs recorded."""
+        return len(self.loss)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """The four per-epoch lists by name (e.g. for a DataFrame or JSON)."""
+        return {
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "val_loss": self.val_loss,
+            "val_accuracy": self.val_accuracy,
+        }
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(0 epochs)"
+        text = f"History({self.epochs} epochs, loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g}, "
+        text += f"accuracy {self.accuracy[-1]:.3f}"
+        if self.val_accuracy:
+            text += f", val_accuracy {self.val_accuracy[-1]:.3f}"
+        return text + f", {self.seconds:.2f} s)"
+
+
+def _nin(model: Any) -> int:
+    return len(model.layers[0].neurons[0].w)
+
+
+def _output_activation(model: Any) -> str:
+    return str(model.layers[-1].neurons[0].activation)
+
+
+def _check_X(model: Any, X: Any, name: str = "X") -> np.ndarray:
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a 2-D array of numbers (samples x features)") from None
+    nin = _nin(model)
+    if X.ndim != 2 or X.shape[1] != nin:
+        raise ValueError(f"{name} must have shape (m, {nin}) for this model, got {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} has no samples")
+    if not np.isfinite(X).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return X
+
+
+def _check_y(y: Any, m: int, name: str = "y") -> np.ndarray:
+    y = np.asarray(y)
+    if y.dtype.kind not in "iuf" or y.ndim not in (1, 2) or y.shape[0] != m:
+        raise ValueError(f"{name} must be a numeric array with one row per sample ({m}), got shape {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return y
+
+
+def scores(model: Any, X: Any) -> np.ndarray:
+    """The model's outputs for every row of ``X`` as an (m, outputs) float64 array (batch mode, no graph kept)."""
+    X = _check_X(model, X)
+    with no_grad():
+        outs = model(X)
+    return np.column_stack([np.broadcast_to(o.data, (X.shape[0],)) for o in outs])
+
+
+def _classes(s: np.ndarray, activation: str) -> np.ndarray:
+    if s.shape[1] > 1:
+        return s.argmax(axis=1)
+    return (s[:, 0] > (0.5 if activation == "sigmoid" else 0.0)).astype(np.int64)
+
+
+def predict(model: Any, X: Any) -> np.ndarray:
+    """Class of each row of ``X``: argmax over outputs; one output: 1 if out > 0.5 (sigmoid output) / > 0 (else)."""
+    return _classes(scores(model, X), _output_activation(model))
+
+
+def _truth(y: np.ndarray, outputs: int) -> np.ndarray:
+    if y.ndim == 2:
+        return y.argmax(axis=1) if y.shape[1] > 1 else (y[:, 0] > 0.5 if outputs == 1 else y[:, 0])  # type: ignore[return-value]
+    return (y > 0).astype(np.int64) if outputs == 1 else y.astype(np.int64)
+
+
+def accuracy(model: Any, X: Any, y: Any) -> float:
+    """Fraction of rows where ``predict(model, X)`` equals the class in ``y`` (one output: class = y > 0)."""
+    X = _check_X(model, X)
+    y = _check_y(y, X.shape[0])
+    s = scores(model, X)
+    return float(np.mean(_classes(s, _output_activation(model)) == _truth(y, s.shape[1])))
+
+
+def _loss_fn(loss: Any) -> Callable[..., Value]:
+    if callable(loss):
+        return loss  # type: ignore[no-any-return]
+    from . import losses
+
+    table = {
+        "mse": losses.mse_loss,
+        "bce": losses.binary_cross_entropy,
+        "bce_with_logits": losses.binary_cross_entropy_with_logits,
+        "cross_entropy": losses.cross_entropy,
+        "hinge": losses.hinge_loss,
+    }
+    if loss not in table:
+        raise ValueError(f"loss must be a callable or one of {LOSSES}, got {loss!r}")
+    return table[loss]  # type: ignore[return-value]
+
+
+def default_loss(model: Any) -> str:
+    """The loss ``fit`` uses when none is given: cross_entropy for several outputs; for one output bce after a
+    sigmoid output activation, else bce_with_logits."""
+    if len(model.layers[-1].neurons) > 1:
+        return "cross_entropy"
+    return "bce" if _output_activation(model) == "sigmoid" else "bce_with_logits"
+
+
+def _optimizer(optimizer: Any, model: Any, lr: float | None) -> Any:
+    if not isinstance(optimizer, str):
+        if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
+            raise TypeError(f"optimizer must be a name {tuple(OPTIMIZERS)} or an nn.optim optimizer, got {optimizer!r}")
+        if lr is not None:
+            raise ValueError("lr is only used with an optimizer given by name; set it on the optimizer instead")
+        return optimizer
+    from . import optim
+
+    name = optimizer.lower()
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)} or an nn.optim optimizer, got {optimizer!r}")
+    cls = {"sgd": optim.SGD, "adam": optim.Adam, "rmsprop": optim.RMSprop}[name]
+    return cls(model.parameters(), lr=OPTIMIZERS[name] if lr is None else lr)
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
+def batch_loss(model: Any, loss_fn: Callable[..., Value], X: np.ndarray, y: np.ndarray) -> tuple[Value, np.ndarray]:
+    """One graph for the whole batch: ``loss_fn(outputs, y)`` and the outputs as an (m, k) array."""
+    outs = model(X)
+    value = loss_fn(outs[0] if len(outs) == 1 else outs, y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y)
+    if not isinstance(value, Value):
+        raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
+    if value.shape != ():
+        raise ValueError("the loss must reduce the batch to one number (e.g. with .mean()), got a batch Value")
+    return value, np.column_stack([np.broadcast_to(o.data, (X.shape[0],)) for o in outs])
+
+
+def fit(
+    model: Any,
+    X: Any,
+    y: Any,
+    loss: str | Callable[..., Value] | None = None,
+    optimizer: Any = "adam",
+    epochs: int = 100,
+    batch_size: int | None = None,
+    lr: float | None = None,
+    validation_data: tuple[Any, Any] | None = None,
+    progress: bool = True,
+    seed: int | None = 0,
+) -> History:
+    """Minimise ``loss(model(X_batch), y_batch)`` with ``optimizer`` for ``epochs`` passes over the data.
+
+    Each step: zero the gradients, build one graph for the whole batch (``model(X_batch)`` in batch mode),
+    ``backward()``, ``optimizer.step()``.  ``batch_size=None`` is full batch; otherwise the rows are shuffled
+    each epoch with ``seed``.  ``loss``: a callable ``loss(outputs, y)`` (outputs = the single output Value, or
+    the list of output Values) or a name in ``LOSSES`` (default: see ``default_loss``).  ``optimizer``: an
+    ``nn.optim`` instance or "sgd"/"adam"/"rmsprop" with ``lr`` (defaults 0.1/0.01/0.01).  A tqdm bar (in
+    notebooks too) shows loss and accuracy when ``progress`` is true.  Returns the ``History``.
+    """
+    X = _check_X(model, X)
+    y = _check_y(y, X.shape[0])
+    epochs = _count(epochs, "epochs")
+    if batch_size is not None:
+        batch_size = _count(batch_size, "batch_size")
+    loss_fn = _loss_fn(default_loss(model) if loss is None else loss)
+    opt = _optimizer(optimizer, model, lr)
+    if validation_data is not None:
+        if not (isinstance(validation_data, tuple) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a tuple (X_val, y_val)")
+        Xv = _check_X(model, validation_data[0], "validation_data X")
+        yv = _check_y(validation_data[1], Xv.shape[0], "validation_data y")
+    rng = np.random.default_rng(seed)
+    activation = _output_activation(model)
+    m = X.shape[0]
+    size = m if batch_size is None else min(batch_size, m)
+    history = History()
+
+    from time import perf_counter
+
+    from tqdm.auto import tqdm
+
+    start = perf_counter()
+    bar = tqdm(range(epochs), disable=not progress, desc="train", unit="epoch", leave=True)
+    was_training = getattr(model, "training", True)
+    try:
+        for _ in bar:
+            model.train()
+            order = np.arange(m) if size == m else rng.permutation(m)
+            total = correct = 0.0
+            for lo in range(0, m, size):
+                idx = order[lo : lo + size]
+                xb, yb = X[idx], y[idx]
+                opt.zero_grad()
+                value, s = batch_loss(model, loss_fn, xb, yb)
+                value.backward()
+                opt.step()
+                total += float(value.data) * len(idx)
+                correct += float(np.sum(_classes(s, activation) == _truth(yb, s.shape[1])))
+            history.loss.append(total / m)
+            history.accuracy.append(correct / m)
+            if not math.isfinite(history.loss[-1]):
+                bar.write(f"training stopped: the loss became {history.loss[-1]} (try a smaller lr)")
+                break
+            post = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
+            if validation_data is not None:
+                model.eval()
+                with no_grad():
+                    vloss, vs = batch_loss(model, loss_fn, Xv, yv)
+                history.val_loss.append(float(vloss.data))
+                history.val_accuracy.append(float(np.mean(_classes(vs, activation) == _truth(yv, vs.shape[1]))))
+                post["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
+            bar.set_postfix(post, refresh=False)
+    finally:
+        bar.close()
+        if was_training:
+            model.train()
+        else:
+            model.eval()
+    history.seconds = perf_counter() - start
+    return history

@@ -1,0 +1,206 @@
+"""nn.fit / predict / accuracy: accuracy reached on the documents' spiral and on digits, the History against
+numpy recomputations of the loss and accuracy, the decision rule against a numpy forward pass, bad input."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nn
+from nn import data
+from nn.train import History, default_loss
+
+
+def numpy_forward(model: Any, X: np.ndarray) -> np.ndarray:
+    """The documents' matrix forward pass A[l] = g(W[l] A[l-1] + b[l]) from the model's weights, (m, outputs)."""
+    g = {
+        "relu": lambda z: np.maximum(z, 0),
+        "tanh": np.tanh,
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+        "linear": lambda z: z,
+    }
+    A = X.T
+    for layer in model.layers:
+        W = np.array([[w.data for w in n.w] for n in layer.neurons])
+        b = np.array([[n.b.data] for n in layer.neurons])
+        A = g[layer.neurons[0].activation](W @ A + b)
+    return A.T
+
+
+def bce_with_logits(z: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(np.logaddexp(0, z) - y * z))
+
+
+@pytest.fixture(scope="module")
+def spiral_split() -> tuple[np.ndarray, ...]:
+    X, y = data.spiral()
+    return tuple(data.train_test_split(X, y, test_size=0.25, seed=0, stratify=True))
+
+
+def test_fit_reaches_95_percent_test_accuracy_on_spiral(spiral_split: tuple[np.ndarray, ...]) -> None:
+    X_train, X_test, y_train, y_test = spiral_split
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    hist = nn.fit(
+        model, X_train, y_train, loss="bce_with_logits", optimizer="adam", lr=0.02, epochs=250, progress=False
+    )
+    assert isinstance(hist, History) and hist.epochs == 250
+    predicted = (numpy_forward(model, X_test)[:, 0] > 0).astype(int)
+    assert np.mean(predicted == y_test) >= 0.95
+    assert nn.accuracy(model, X_test, y_test) == np.mean(predicted == y_test)
+
+
+def test_history_matches_numpy_recomputation(spiral_split: tuple[np.ndarray, ...]) -> None:
+    X_train, X_test, y_train, y_test = spiral_split
+    model = nn.MLP(2, [8, 1], activation="tanh", seed=3)
+    z0 = numpy_forward(model, X_train)[:, 0]
+    hist = nn.fit(model, X_train, y_train, epochs=5, lr=0.05, validation_data=(X_test, y_test), progress=False)
+    # full batch: epoch 0's loss and accuracy are those of the initial weights (measured before the first step)
+    assert hist.loss[0] == pytest.approx(bce_with_logits(z0, y_train), rel=1e-12)
+    assert hist.accuracy[0] == np.mean((z0 > 0) == y_train)
+    zv = numpy_forward(model, X_test)[:, 0]  # validation is measured after the last step
+    assert hist.val_loss[-1] == pytest.approx(bce_with_logits(zv, y_test), rel=1e-12)
+    assert hist.val_accuracy[-1] == np.mean((zv > 0) == y_test)
+    assert len(hist.loss) == len(hist.accuracy) == len(hist.val_loss) == len(hist.val_accuracy) == 5
+    assert hist.loss[-1] < hist.loss[0]
+    assert all(0 <= a <= 1 for a in hist.accuracy + hist.val_accuracy)
+    assert set(hist.as_dict()) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert "5 epochs" in repr(hist) and hist.seconds > 0
+
+
+def test_minibatches_take_ceil_m_over_b_steps_and_are_seeded() -> None:
+    X, y = data.moons(n=50, seed=1)
+
+    def run(seed: int) -> tuple[list[float], int]:
+        model = nn.MLP(2, [4, 1], seed=0)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+        steps = 0
+        step = opt.step
+
+        def counting_step() -> None:
+            nonlocal steps
+            steps += 1
+            step()
+
+        opt.step = counting_step  # type: ignore[method-assign]
+        nn.fit(model, X, y, optimizer=opt, epochs=3, batch_size=16, progress=False, seed=seed)
+        return [p.data for p in model.parameters()], steps
+
+    w1, steps = run(seed=5)
+    assert steps == 3 * math.ceil(50 / 16)
+    assert run(seed=5)[0] == w1
+    assert run(seed=6)[0] != w1
+
+
+@pytest.mark.parametrize(
+    ("loss", "output", "labels"),
+    [
+        ("mse", "sigmoid", (0, 1)),
+        ("bce", "sigmoid", (0, 1)),
+        ("bce_with_logits", None, (0, 1)),
+        ("hinge", None, (-1, 1)),
+        ("cross_entropy", None, None),
+    ],
+)
+def test_every_loss_name_trains(loss: str, output: str | None, labels: tuple[int, int] | None) -> None:
+    X, y = data.moons(n=120, noise=0.05, seed=2)
+    outputs = 2 if labels is None else 1
+    if labels is not None:
+        y = np.where(y == 1, labels[1], labels[0])
+    model = nn.MLP(2, [12, outputs], activation="tanh", output_activation=output, seed=1)
+    before = nn.accuracy(model, X, y)
+    hist = nn.fit(model, X, y, loss=loss, lr=0.05, epochs=60, progress=False)
+    assert hist.loss[-1] < hist.loss[0]
+    assert nn.accuracy(model, X, y) >= max(0.85, before)
+
+
+def test_callable_loss_and_multiclass_blobs() -> None:
+    X, y = data.blobs(n=150, centers=3, std=0.6, seed=4)
+    model = nn.MLP(2, [8, 3], seed=0)
+    seen: list[Any] = []
+
+    def loss(outputs: Any, targets: np.ndarray) -> Any:
+        seen.append((len(outputs), targets.shape))
+        return nn.losses.cross_entropy(outputs, targets)
+
+    nn.fit(model, X, y, loss=loss, optimizer="rmsprop", lr=0.02, epochs=40, progress=False)
+    assert seen[0] == (3, (150,))
+    assert nn.accuracy(model, X, y) >= 0.95
+
+
+def test_default_loss_rule() -> None:
+    assert default_loss(nn.MLP(2, [3, 1])) == "bce_with_logits"
+    assert default_loss(nn.MLP(2, [3, 1], output_activation="sigmoid")) == "bce"
+    assert default_loss(nn.MLP(2, [3, 4])) == "cross_entropy"
+
+
+@pytest.mark.parametrize(("sizes", "output"), [([5, 1], None), ([5, 1], "sigmoid"), ([5, 1], "tanh"), ([5, 4], None)])
+def test_predict_decision_rule_against_numpy(sizes: list[int], output: str | None) -> None:
+    model = nn.MLP(3, sizes, activation="relu", output_activation=output, seed=11)
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    s = numpy_forward(model, X)
+    if sizes[-1] > 1:
+        expected = s.argmax(axis=1)
+    else:
+        expected = (s[:, 0] > (0.5 if output == "sigmoid" else 0.0)).astype(int)
+    assert len(set(expected.tolist())) > 1  # both sides of the threshold occur
+    np.testing.assert_array_equal(nn.predict(model, X), expected)
+    np.testing.assert_allclose(nn.train.scores(model, X), s, rtol=1e-12, atol=1e-15)
+    y = np.random.default_rng(1).integers(0, sizes[-1] if sizes[-1] > 1 else 2, 200)
+    assert nn.accuracy(model, X, y) == np.mean(expected == y)
+    if sizes[-1] == 1:  # {-1, +1} labels: -1 counts as class 0
+        assert nn.accuracy(model, X, 2 * y - 1) == np.mean(expected == y)
+
+
+def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    X, y = data.xor(n=40, seed=0)
+    nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "loss=" in err and "acc=" in err
+    nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_digits_reach_95_percent_test_accuracy() -> None:
+    pytest.importorskip("sklearn")
+    X, y = data.digits()
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.25, seed=0, stratify=True)
+    model = nn.MLP(64, [32, 10], seed=0)
+    nn.fit(model, X_train, y_train, loss="cross_entropy", lr=0.02, epochs=60, progress=False)
+    predicted = numpy_forward(model, X_test).argmax(axis=1)
+    assert np.mean(predicted == y_test) >= 0.95
+
+
+BAD_FIT = [
+    ({"X": np.zeros((10, 3))}, ValueError, r"shape \(m, 2\)"),
+    ({"X": np.zeros(10)}, ValueError, "shape"),
+    ({"X": np.full((10, 2), np.nan)}, ValueError, "NaN"),
+    ({"X": [["a", "b"]] * 10}, TypeError, "numbers"),
+    ({"y": np.zeros(9)}, ValueError, "one row per sample"),
+    ({"epochs": 0}, ValueError, "epochs must be at least 1"),
+    ({"epochs": 2.5}, TypeError, "epochs must be an int"),
+    ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"loss": "l1"}, ValueError, "loss must be a callable or one of"),
+    ({"optimizer": "adagrad"}, ValueError, "optimizer must be one of"),
+    ({"optimizer": 3}, TypeError, "optimizer must be"),
+    ({"validation_data": np.zeros((3, 2))}, TypeError, "validation_data"),
+    ({"loss": lambda out, y: 1.0}, TypeError, "must return a Value"),
+    ({"loss": lambda out, y: out * 2.0}, ValueError, "reduce the batch"),
+]
+
+
+@pytest.mark.parametrize(("change", "exc", "match"), BAD_FIT)
+def test_fit_bad_input(change: dict[str, Any], exc: type[Exception], match: str) -> None:
+    args: dict[str, Any] = {"X": np.zeros((10, 2)), "y": np.zeros(10), "epochs": 1, "progress": False}
+    args.update(change)
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(exc, match=match):
+        nn.fit(model, args.pop("X"), args.pop("y"), **args)
+
+
+def test_lr_with_optimizer_instance_is_refused() -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match="lr is only used"):
+        nn.fit(model, np.zeros((4, 2)), np.zeros(4), optimizer=nn.optim.Adam(model.parameters()), lr=0.1)
