@@ -573,7 +573,10 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
     for v in values:
         if isinstance(v, Value):
             ins.append(v)
-            total = total + v.data
+            try:
+                total = total + v.data
+            except ValueError:  # numpy cannot broadcast two batches of different sizes
+                raise ValueError(f"batch sizes differ in autograd.sum: {np.shape(total)} and {v.shape}") from None
         else:
             c = _const(v)
             if c is None:
