@@ -133,3 +133,14 @@ def derivative(f: Callable[..., Any], order: int = 1, argnum: int = 0) -> Callab
 
     df.__name__ = f"d{order}_{getattr(f, '__name__', 'f')}"
     return df
+
+
+def _warm_up() -> None:
+    """Specialise ``grad``'s loops now (see ``backprop._warm_up``: CPython 3.11 waits ~8 calls)."""
+    x = Value(0.5)
+    y = (x * x + x).tanh()
+    for _ in range(10):
+        grad(y, [x])
+
+
+_warm_up()
