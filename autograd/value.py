@@ -86,7 +86,7 @@ def as_data(x: Any, what: str = "Value data") -> Data:
         try:
             return float(x)
         except OverflowError:
-            raise ValueError(f"{what} {x} is too large for a float64") from None
+            raise ValueError(f"{what} is an int of {x.bit_length()} bits, too large for a float64") from None
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{what} must be a real number, got bool ({x!r}); use 1.0 or 0.0")
     if isinstance(x, np.ndarray):
@@ -100,19 +100,25 @@ def as_data(x: Any, what: str = "Value data") -> Data:
     )
 
 
-def _const(x: Any) -> Data | None:
+def _const(x: Any, what: str = "operand") -> Data | None:
     """A constant operand as float/array, or None when it is not a number (-> NotImplemented)."""
     t = type(x)
     if t is float:
         return x
     if t is int:
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            raise ValueError(f"{what} is an int of {x.bit_length()} bits, too large for a float64") from None
     if isinstance(x, (bool, np.bool_, Value)):
         return None
     if isinstance(x, np.ndarray):
-        return _as_array(x, "operand")
+        return _as_array(x, what)
     if isinstance(x, (numbers.Real, np.integer, np.floating)):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            raise ValueError(f"{what} {type(x).__name__} is too large for a float64") from None
     return None
 
 
@@ -451,7 +457,7 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, slope*x otherwise; d/dx = 1 or slope."""
-        s = _const(slope)
+        s = _const(slope, "leaky_relu slope")
         if type(s) is not float:
             raise TypeError(f"leaky_relu slope must be a real number, got {type(slope).__name__}")
         return _unary(self, ops.LEAKY_RELU, s)
@@ -466,7 +472,7 @@ class Value:
 
     def clip(self, lo: float, hi: float) -> Value:
         """min(max(x, lo), hi); d/dx = 1 inside [lo, hi], 0 outside."""
-        lo_c, hi_c = _const(lo), _const(hi)
+        lo_c, hi_c = _const(lo, "clip lo"), _const(hi, "clip hi")
         if type(lo_c) is not float or type(hi_c) is not float:
             raise TypeError(f"clip bounds must be real numbers, got {type(lo).__name__} and {type(hi).__name__}")
         if not lo_c <= hi_c:
@@ -566,11 +572,18 @@ def _fmt(d: Any) -> str:
     return repr(d)
 
 
+def _iterable(xs: Any, what: str) -> Iterable[Any]:
+    try:
+        return iter(xs)  # type: ignore[no-any-return]
+    except TypeError:
+        raise TypeError(f"{what}: expected an iterable (list, tuple, ...), got {type(xs).__name__}") from None
+
+
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
     """One n-ary node: d(sum_i v_i)/dv_i = 1.  Numbers among the values are added as constants."""
     ins: list[Value] = []
     total: Any = 0.0
-    for v in values:
+    for v in _iterable(values, "autograd.sum(values)"):
         if isinstance(v, Value):
             ins.append(v)
             try:
@@ -578,7 +591,7 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
             except ValueError:  # numpy cannot broadcast two batches of different sizes
                 raise ValueError(f"batch sizes differ in autograd.sum: {np.shape(total)} and {v.shape}") from None
         else:
-            c = _const(v)
+            c = _const(v, "autograd.sum values")
             if c is None:
                 raise TypeError(f"autograd.sum takes Values or numbers, got {type(v).__name__}")
             total = total + c
@@ -594,7 +607,7 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad`` of each Value to 0.0."""
-    for v in values:
+    for v in _iterable(values, "zero_grad(values)"):
         if not isinstance(v, Value):
             raise TypeError(f"zero_grad takes Values, got {type(v).__name__}")
         v.grad = 0.0
@@ -606,7 +619,7 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
     Either factor of a term may be a Value or a constant (number or 1-D batch array); only
     Values become inputs of the node (each term's Value factors, in order).
     """
-    ws, xs = list(weights), list(inputs)
+    ws, xs = list(_iterable(weights, "dot(weights, ...)")), list(_iterable(inputs, "dot(..., inputs)"))
     if len(ws) != len(xs):
         raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
     if not ws:
@@ -617,8 +630,8 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
     total: Any = 0.0
     for i, (w, x) in enumerate(zip(ws, xs)):
         wv, xv = isinstance(w, Value), isinstance(x, Value)
-        wd = w.data if wv else _const(w)
-        xd = x.data if xv else _const(x)
+        wd = w.data if wv else _const(w, "dot weights")
+        xd = x.data if xv else _const(x, "dot inputs")
         if wd is None or xd is None:
             bad = w if wd is None else x
             raise TypeError(f"dot term {i} must be Values or numbers, got {type(bad).__name__}")
