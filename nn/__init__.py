@@ -3,8 +3,9 @@
 ``model = nn.MLP(2, [16, 16, 1])``; ``model(X)`` returns a list of Values (one per output, ``[0]`` for one).
 """
 
-from . import init, losses, optim, reference
+from . import data, init, losses, optim, plot, reference
 from .data import blobs, circles, digits, moons, spiral, train_test_split, xor
+from .io import load, save
 from .layers import MLP, BatchNorm, Dropout, Layer, Neuron, Sequential
 from .losses import (
     binary_cross_entropy,
@@ -16,6 +17,7 @@ from .losses import (
 )
 from .module import Module
 from .optim import SGD, Adam, RMSprop, clip_grad_norm, clip_grad_value
+from .train import History, accuracy, fit, predict
 
 __all__ = [
     "MLP",
@@ -23,11 +25,13 @@ __all__ = [
     "Adam",
     "BatchNorm",
     "Dropout",
+    "History",
     "Layer",
     "Module",
     "Neuron",
     "RMSprop",
     "Sequential",
+    "accuracy",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "blobs",
@@ -35,15 +39,21 @@ __all__ = [
     "clip_grad_norm",
     "clip_grad_value",
     "cross_entropy",
+    "data",
     "digits",
+    "fit",
     "hinge_loss",
     "init",
     "l2_penalty",
+    "load",
     "losses",
     "moons",
     "mse_loss",
     "optim",
+    "plot",
+    "predict",
     "reference",
+    "save",
     "spiral",
     "train_test_split",
     "xor",
