@@ -1,0 +1,165 @@
+"""Value: construction, bad input (TypeError/ValueError naming what was received), public attributes, operators."""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import reals
+from hypothesis import given
+
+from autograd import Value
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [(3, 3.0), (-2.5, -2.5), (np.float32(1.5), 1.5), (np.int64(7), 7.0), (np.float64(0.1), 0.1), (np.array(2.0), 2.0)],
+)
+def test_real_numbers_stored_as_float(data: Any, expected: float) -> None:
+    v = Value(data)
+    assert type(v.data) is float and v.data == expected
+    assert v.grad == 0.0 and type(v.grad) is float
+    assert v.label == "" and v.op == "" and v.inputs == () and v.local_grads == () and v.is_leaf and v.shape == ()
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        ("1.0", "str"),
+        (None, "NoneType"),
+        (1 + 2j, "complex"),
+        ([1.0, 2.0], "list"),
+        ((1.0,), "tuple"),
+        (True, "bool"),
+        (np.bool_(False), "bool"),
+        (np.complex128(1.0), "complex"),
+        ({"a": 1}, "dict"),
+    ],
+)
+def test_bad_data_type_error_names_type(data: Any, name: str) -> None:
+    with pytest.raises(TypeError, match=name):
+        Value(data)
+
+
+def test_value_as_data_rejected() -> None:
+    with pytest.raises(TypeError, match="Value"):
+        Value(Value(1.0))
+
+
+@pytest.mark.parametrize(
+    ("data", "exc", "match"),
+    [
+        (np.ones((2, 3)), ValueError, "shape"),
+        (np.ones((1, 1)), ValueError, "shape"),
+        (np.array([]), ValueError, "empty"),
+        (np.array([True, False]), TypeError, "bool"),
+        (np.array([1 + 1j]), TypeError, "complex"),
+        (np.array(["a"]), TypeError, "dtype"),
+        (10**400, ValueError, "too large"),
+    ],
+)
+def test_bad_arrays_and_numbers(data: Any, exc: type[Exception], match: str) -> None:
+    with pytest.raises(exc, match=match):
+        Value(data)
+
+
+def test_label_must_be_str() -> None:
+    assert Value(1.0, label="w").label == "w"
+    with pytest.raises(TypeError, match="int"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+def test_batch_value() -> None:
+    a = np.array([1, 2, 3])
+    v = Value(a)
+    assert v.shape == (3,) and v.data.dtype == np.float64
+    a[0] = 100
+    assert v.data[0] == 1.0, "the Value holds its own copy"
+    with pytest.raises(TypeError, match="batch"):
+        float(v)
+    with pytest.raises(TypeError):
+        v.item()
+
+
+@pytest.mark.parametrize(
+    "op", [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.lt, operator.ge]
+)
+@pytest.mark.parametrize("other", ["a", None, [1.0], 1j, True, np.bool_(True), {}, object()])
+def test_unsupported_operands_raise_type_error(op: Any, other: Any) -> None:
+    v = Value(2.0)
+    with pytest.raises(TypeError):
+        op(v, other)
+    if op not in (operator.lt, operator.ge):
+        with pytest.raises(TypeError):
+            op(other, v)
+
+
+def test_bad_op_arguments() -> None:
+    v = Value(1.0)
+    with pytest.raises(TypeError, match="str"):
+        v.leaky_relu("0.1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="bool"):
+        v.leaky_relu(True)
+    with pytest.raises(TypeError, match="NoneType"):
+        v.clip(None, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lo <= hi"):
+        v.clip(2.0, 1.0)
+    with pytest.raises(TypeError, match="batch"):
+        v ** np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match="batch"):
+        np.array([1.0, 2.0]) ** v
+
+
+@given(a=reals(-1e6, 1e6), b=reals(-1e6, 1e6))
+def test_comparisons_compare_data(a: float, b: float) -> None:
+    x, y = Value(a), Value(b)
+    assert (x < y) is (a < b) and (x <= y) is (a <= b) and (x > y) is (a > b) and (x >= y) is (a >= b)
+    assert (x < b) is (a < b) and (a < y) is (a < b)
+    assert sorted([y, x], key=lambda v: v.data)[0].data == min(a, b)
+    assert max(x, y).data == max(a, b)
+
+
+def test_equality_is_identity_and_hashable() -> None:
+    x, y = Value(1.0), Value(1.0)
+    assert x == x and x != y and x != 1.0
+    d = {x: "x", y: "y"}
+    assert d[x] == "x" and d[y] == "y"
+    assert len({x, y, x}) == 2
+
+
+def test_inputs_and_local_grads_structure() -> None:
+    x, y = Value(3.0), Value(-2.0)
+    z = x * y
+    assert z.inputs == (x, y) and z.local_grads == (-2.0, 3.0)
+    assert (y * x).inputs == (y, x)
+    sq = x * x
+    assert sq.inputs == (x, x) and sq.local_grads == (3.0, 3.0)
+    assert (x * 3).inputs == (x,) and (3 * x).inputs == (x,)
+    assert (x - y).local_grads == (1.0, -1.0)
+    assert (2.0 - x).local_grads == (-1.0,)
+    assert (x / y).local_grads == (-0.5, -3.0 / 4.0)
+    p = x**y
+    assert p.local_grads[0] == -2.0 * 3.0**-3.0 and math.isclose(p.local_grads[1], 3.0**-2.0 * math.log(3.0))
+    assert (-x).op == "neg" and (-x).local_grads == (-1.0,)
+    assert +x is x
+
+
+def test_repr_item_float_detach() -> None:
+    x = Value(2.0, label="x")
+    r = repr(x * 3.0)
+    assert "data=6" in r and "op='*'" in r
+    assert "label='x'" in repr(x)
+    assert x.item() == 2.0 and float(x) == 2.0 and type(x.item()) is float
+    assert "batch" in repr(Value(np.array([1.0, 2.0])))
+
+
+def test_numpy_scalars_and_arrays_on_the_left() -> None:
+    x = Value(2.0)
+    y = np.float64(3.0) * x
+    assert isinstance(y, Value) and y.data == 6.0 and y.inputs == (x,)
+    z = np.array([1.0, 2.0]) * x
+    assert isinstance(z, Value) and z.shape == (2,)
+    assert (np.int64(2) ** x).data == 4.0
