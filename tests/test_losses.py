@@ -1,0 +1,225 @@
+"""Losses vs numpy formulas (values and gradients), in every prediction layout, and vs torch when installed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from autograd import Value
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def _np_loss(name: str, P: np.ndarray, T: np.ndarray) -> tuple[float, np.ndarray]:
+    """(mean loss, d loss / d P) from the textbook formulas; P is (m, k), T (m, k) or (m,) classes."""
+    m, k = P.shape
+    if name == "mse":
+        return float(np.mean((P - T) ** 2)), 2 * (P - T) / (m * k)
+    if name == "bce":
+        L = -(T * np.log(P) + (1 - T) * np.log(1 - P))
+        return float(L.mean()), (P - T) / (P * (1 - P)) / (m * k)
+    if name == "bce_logits":
+        L = -(T * np.log(_sigmoid(P)) + (1 - T) * np.log(1 - _sigmoid(P)))
+        return float(L.mean()), (_sigmoid(P) - T) / (m * k)
+    if name == "hinge":
+        return float(np.maximum(0, 1 - T * P).mean()), np.where(T * P < 1, -T, 0.0) / (m * k)
+    # cross entropy
+    S = np.exp(P) / np.exp(P).sum(axis=1, keepdims=True)
+    Y = np.eye(k)[T]
+    return float(-np.log(S[np.arange(m), T]).mean()), (S - Y) / m
+
+
+FNS: dict[str, Callable[..., Value]] = {
+    "mse": nn.mse_loss,
+    "bce": nn.binary_cross_entropy,
+    "bce_logits": nn.binary_cross_entropy_with_logits,
+    "hinge": nn.hinge_loss,
+    "ce": nn.cross_entropy,
+}
+
+
+def _data(name: str, m: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    P = rng.normal(size=(m, k))
+    if name == "bce":
+        P = rng.uniform(0.05, 0.95, size=(m, k))
+        return P, rng.uniform(0, 1, size=(m, k))
+    if name == "bce_logits":
+        return P * 3, rng.uniform(0, 1, size=(m, k))
+    if name == "hinge":
+        return P, rng.choice([-1.0, 1.0], size=(m, k))
+    if name == "ce":
+        return P * 2, rng.integers(0, k, size=m)
+    return P, rng.normal(size=(m, k))
+
+
+def _layouts(P: np.ndarray) -> dict[str, tuple[object, list[list[Value]]]]:
+    """The same predictions in all four layouts, with the leaves as an (m, k) grid of scalar Values or k columns."""
+    m, k = P.shape
+    grid = [[Value(P[i, j]) for j in range(k)] for i in range(m)]
+    cols = [Value(P[:, j].copy()) for j in range(k)]
+    out: dict[str, tuple[object, list[list[Value]]]] = {"rows": (grid, grid)}
+    out["cols"] = (cols, [cols])
+    if k == 1:
+        flat = [[Value(P[i, 0])] for i in range(m)]
+        out["scalars"] = ([r[0] for r in flat], flat)
+        single = Value(P[:, 0].copy())
+        out["batch"] = (single, [[single]])
+    return out
+
+
+def _grads(name: str, leaves: list[list[Value]], m: int, k: int) -> np.ndarray:
+    if name == "cols" or (name == "batch"):
+        return np.column_stack([np.asarray(v.grad) for v in leaves[0]])
+    return np.array([[v.grad for v in row] for row in leaves])
+
+
+@given(
+    st.sampled_from(sorted(FNS)),
+    st.integers(1, 6),
+    st.integers(1, 4),
+    st.integers(0, 2**31),
+    st.sampled_from(["mean", "sum"]),
+)
+def test_loss_value_and_gradient_vs_numpy(name: str, m: int, k: int, seed: int, reduction: str) -> None:
+    P, T = _data(name, m, k, seed)
+    value, grad = _np_loss(name, P, T)
+    scale = (m if name == "ce" else m * k) if reduction == "sum" else 1
+    targets = T if name == "ce" or k > 1 else T[:, 0]
+    for layout, (pred, leaves) in _layouts(P).items():
+        loss = FNS[name](pred, targets, reduction=reduction)
+        assert loss.shape == ()
+        assert loss.data == pytest.approx(value * scale, rel=1e-12, abs=1e-14), layout
+        loss.backward()
+        np.testing.assert_allclose(_grads(layout, leaves, m, k), grad * scale, rtol=1e-10, atol=1e-14, err_msg=layout)
+
+
+def test_bce_is_stable_at_0_and_1_like_torch() -> None:
+    p = [Value(0.0), Value(1.0), Value(1e-300), Value(1 - 1e-17)]
+    t = [1.0, 0.0, 0.0, 1.0]
+    loss = nn.binary_cross_entropy(p, t, reduction="sum")
+    assert loss.data == pytest.approx(200.0)  # two logs clamped at -100, the others ~0
+    loss.backward()
+    assert all(np.isfinite(v.grad) for v in p)
+    torch = pytest.importorskip("torch")
+    tp = torch.tensor([0.0, 1.0, 1e-300, 1 - 1e-17], dtype=torch.float64)
+    ref = torch.nn.functional.binary_cross_entropy(tp, torch.tensor(t, dtype=torch.float64), reduction="sum")
+    assert loss.data == pytest.approx(ref.item(), rel=1e-12)
+
+
+def test_bce_with_logits_is_stable_and_right_at_zero() -> None:
+    z = [Value(0.0), Value(1000.0), Value(-1000.0), Value(40.0)]
+    t = [1.0, 0.0, 1.0, 1.0]
+    loss = nn.binary_cross_entropy_with_logits(z, t, reduction="sum")
+    assert loss.data == pytest.approx(np.log(2) + 1000 + 1000, rel=1e-12)
+    loss.backward()
+    assert [v.grad for v in z] == pytest.approx([0.5 - 1, 1.0, -1.0, _sigmoid(np.array(40.0)) - 1], abs=1e-15)
+    torch = pytest.importorskip("torch")
+    tz = torch.tensor([0.0, 1000.0, -1000.0, 40.0], dtype=torch.float64, requires_grad=True)
+    ref = torch.nn.functional.binary_cross_entropy_with_logits(
+        tz, torch.tensor(t, dtype=torch.float64), reduction="sum"
+    )
+    ref.backward()
+    assert loss.data == pytest.approx(ref.item(), rel=1e-12)
+    np.testing.assert_allclose([v.grad for v in z], tz.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_cross_entropy_vs_torch_with_huge_logits() -> None:
+    torch = pytest.importorskip("torch")
+    Z = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0], [-5.0, -5.0, -5.0]])
+    c = [2, 1, 0]
+    cols = [Value(Z[:, j].copy()) for j in range(3)]
+    loss = nn.cross_entropy(cols, c)
+    loss.backward()
+    tz = torch.tensor(Z, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(tz, torch.tensor(c))
+    ref.backward()
+    assert loss.data == pytest.approx(ref.item(), rel=1e-12)
+    np.testing.assert_allclose(np.column_stack([v.grad for v in cols]), tz.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_mse_and_hinge_vs_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    P, T = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    cols = [Value(P[:, j].copy()) for j in range(2)]
+    loss = nn.mse_loss(cols, T)
+    loss.backward()
+    tp = torch.tensor(P, requires_grad=True)
+    ref = torch.nn.functional.mse_loss(tp, torch.tensor(T))
+    ref.backward()
+    assert loss.data == pytest.approx(ref.item(), rel=1e-12)
+    np.testing.assert_allclose(np.column_stack([v.grad for v in cols]), tp.grad.numpy(), rtol=1e-12)
+    # hinge with {0, 1} labels means {-1, +1}
+    p = Value(np.array([0.5, -2.0, 3.0]))
+    a = nn.hinge_loss(p, [1, 0, 0]).data
+    b = nn.hinge_loss(p, [1, -1, -1]).data
+    assert a == b == pytest.approx(np.mean([0.5, 0.0, 4.0]))
+
+
+def test_l2_penalty() -> None:
+    ps = [Value(0.5), Value(-2.0), Value(3.0)]
+    pen = nn.l2_penalty(ps, 1e-2)
+    assert pen.data == pytest.approx(1e-2 * (0.25 + 4 + 9))
+    pen.backward()
+    assert [p.grad for p in ps] == pytest.approx([2e-2 * 0.5, 2e-2 * -2.0, 2e-2 * 3.0])
+    with pytest.raises(ValueError, match="weight"):
+        nn.l2_penalty(ps, -1.0)
+    with pytest.raises(ValueError, match="empty"):
+        nn.l2_penalty([], 0.1)
+    with pytest.raises(TypeError, match="params"):
+        nn.l2_penalty([1.0], 0.1)  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("name", sorted(FNS))
+def test_bad_inputs(name: str) -> None:
+    fn = FNS[name]
+    p = [Value(0.2), Value(0.7)]
+    good = [0, 1] if name != "hinge" else [1, -1]
+    with pytest.raises(ValueError, match="2 predictions but 3 targets"):
+        fn(p, [0, 1, 1])
+    with pytest.raises(ValueError, match="empty"):
+        fn([], [])
+    with pytest.raises(ValueError, match="empty"):
+        fn(p, [])
+    with pytest.raises(ValueError, match="reduction"):
+        fn(p, good, reduction="none")
+    with pytest.raises(TypeError, match="predictions"):
+        fn(np.array([0.2, 0.7]), good)
+    with pytest.raises(TypeError, match="predictions"):
+        fn([0.2, 0.7], good)
+    with pytest.raises(TypeError, match="mixes"):
+        fn([Value(0.2), Value(np.array([0.1, 0.2]))], good)
+    with pytest.raises(ValueError, match="NaN"):
+        fn(p, [0, float("nan")])
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        fn([Value(np.array([0.1, 0.2])), Value(np.array([0.1, 0.2, 0.3]))], good)
+    with pytest.raises(ValueError, match="same number"):
+        fn([[Value(0.1), Value(0.2)], [Value(0.3)]], good)
+
+
+def test_class_and_label_errors() -> None:
+    rows = [[Value(1.0), Value(2.0)], [Value(0.0), Value(1.0)]]
+    with pytest.raises(ValueError, match="class index 2 out of range"):
+        nn.cross_entropy(rows, [0, 2])
+    with pytest.raises(ValueError, match="class index -1 out of range"):
+        nn.cross_entropy(rows, [-1, 0])
+    with pytest.raises(ValueError, match="integers"):
+        nn.cross_entropy(rows, [0.5, 1])
+    with pytest.raises(ValueError, match="pass \\[outputs\\]"):
+        nn.cross_entropy(rows[0], [1])
+    with pytest.raises(ValueError, match="probabilities"):
+        nn.binary_cross_entropy([Value(0.5)], [2.0])
+    with pytest.raises(ValueError, match="labels"):
+        nn.hinge_loss([Value(0.5), Value(1.0)], [2.0, 1.0])
+    with pytest.raises(ValueError, match=r"shape \(2,\) or \(2, 2\)"):
+        nn.mse_loss(rows, [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    with pytest.raises(TypeError, match="not a Value"):
+        nn.mse_loss([Value(1.0)], Value(1.0))
