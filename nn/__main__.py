@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--lr", type=_positive(float), default=None, help="learning rate (default: 0.02 for adam/rmsprop, 0.1 for sgd)"
     )
-    t.add_argument("--epochs", type=_positive(int), default=300, help="passes over the training set")
+    t.add_argument(
+        "--epochs", type=_positive(int), default=None, help="passes over the training set (default: 300; digits 100)"
+    )
     t.add_argument("--batch-size", type=_positive(int), default=None, help="mini-batch size (default: full batch)")
     t.add_argument("--test-size", type=_fraction, default=0.25, help="fraction of the data held out for testing")
     t.add_argument("--seed", type=int, default=0, help="seed for the split, the initial weights and the shuffling")
@@ -166,6 +168,7 @@ def train(args: argparse.Namespace) -> int:
     model = nn.MLP(
         X.shape[1], [*hidden, outputs], activation=args.activation, output_activation=output_activation, seed=args.seed
     )
+    epochs = args.epochs if args.epochs is not None else (100 if args.dataset == "digits" else 300)
     lr = args.lr if args.lr is not None else (0.1 if args.optimizer == "sgd" else 0.02)
     print(
         f"{args.dataset}: {len(X_train)} train / {len(X_test)} test samples, {X.shape[1]} features, {classes} classes"
@@ -181,7 +184,7 @@ def train(args: argparse.Namespace) -> int:
         loss=loss,
         optimizer=args.optimizer,
         lr=lr,
-        epochs=args.epochs,
+        epochs=epochs,
         batch_size=args.batch_size,
         validation_data=(X_test, y_test),
         progress=not args.no_progress,

@@ -38,9 +38,10 @@ def _seed(seed: Any) -> int | None:
         return None
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (numbers.Integral, np.integer)):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__} ({seed!r})")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
-    return int(seed)
+    value = int(seed)
+    if not 0 <= value < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {value}")
+    return value
 
 
 def _split_sizes(n: int, parts: int) -> list[int]:

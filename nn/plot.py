@@ -8,16 +8,20 @@ existing Axes instead; the Axes' figure is returned.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:  # matplotlib is imported on first use: `import nn` stays fast
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["accuracy_curve", "decision_boundary", "history", "loss_curve"]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> tuple[Figure, Axes]:
+    from matplotlib.axes import Axes
+
     if ax is not None:
         if not isinstance(ax, Axes):
             raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")

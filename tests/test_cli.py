@@ -24,7 +24,7 @@ def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
 
 def test_train_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     out = tmp_path / "runs" / "spiral"
-    proc = run("train", "--dataset", "spiral", "--hidden", "16,16", "--optimizer", "adam", "--epochs", "200",
+    proc = run("train", "--dataset", "spiral", "--hidden", "16,16", "--optimizer", "adam", "--epochs", "150",
                "--out", str(out))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "epoch" in proc.stderr and "loss=" in proc.stderr  # the tqdm bar

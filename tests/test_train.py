@@ -14,7 +14,7 @@ from nn import data
 from nn.train import History, default_loss
 
 
-def numpy_forward(model: Any, X: np.ndarray) -> np.ndarray:
+def numpy_forward(model: Any, X: np.ndarray, last_z: bool = False) -> np.ndarray:
     """The documents' matrix forward pass A[l] = g(W[l] A[l-1] + b[l]) from the model's weights, (m, outputs)."""
     g = {
         "relu": lambda z: np.maximum(z, 0),
@@ -26,8 +26,9 @@ def numpy_forward(model: Any, X: np.ndarray) -> np.ndarray:
     for layer in model.layers:
         W = np.array([[w.data for w in n.w] for n in layer.neurons])
         b = np.array([[n.b.data] for n in layer.neurons])
-        A = g[layer.neurons[0].activation](W @ A + b)
-    return A.T
+        Z = W @ A + b
+        A = g[layer.neurons[0].activation](Z)
+    return Z.T if last_z else A.T
 
 
 def bce_with_logits(z: np.ndarray, y: np.ndarray) -> float:
@@ -140,11 +141,14 @@ def test_default_loss_rule() -> None:
 def test_predict_decision_rule_against_numpy(sizes: list[int], output: str | None) -> None:
     model = nn.MLP(3, sizes, activation="relu", output_activation=output, seed=11)
     X = np.random.default_rng(0).normal(size=(200, 3))
+    threshold = 0.5 if output == "sigmoid" else 0.0
+    if sizes[-1] == 1:  # move the output bias so that samples fall on both sides (threshold = output at z = 0)
+        model.layers[-1].neurons[0].b.data -= float(np.median(numpy_forward(model, X, last_z=True)))
     s = numpy_forward(model, X)
     if sizes[-1] > 1:
         expected = s.argmax(axis=1)
     else:
-        expected = (s[:, 0] > (0.5 if output == "sigmoid" else 0.0)).astype(int)
+        expected = (s[:, 0] > threshold).astype(int)
     assert len(set(expected.tolist())) > 1  # both sides of the threshold occur
     np.testing.assert_array_equal(nn.predict(model, X), expected)
     np.testing.assert_allclose(nn.train.scores(model, X), s, rtol=1e-12, atol=1e-15)
