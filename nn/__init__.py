@@ -58,3 +58,7 @@ __all__ = [
     "train_test_split",
     "xor",
 ]
+
+from .torch_bridge import from_torch, to_torch  # optional PyTorch bridge: torch is imported lazily
+
+__all__ += ["from_torch", "to_torch"]
