@@ -125,7 +125,7 @@ def from_torch(seq: Any) -> MLP:
     for i, (layer, act) in enumerate(zip(model.layers, acts)):
         if layer.activation != act:
             model.layers[i] = Layer(layer.nin, layer.nout, act, name=f"layers.{i}")
-    model._relabel()
+    model.relabel()
     for layer, (lin, _, slopes) in zip(model.layers, specs):
         W = lin.weight.detach().to(torch.float64).tolist()
         b = lin.bias.detach().to(torch.float64).tolist()
