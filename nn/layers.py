@@ -101,7 +101,7 @@ class Neuron(Module):
         self.b = Value(0.0)
         if activation == "prelu":
             self.a = Value(PRELU_INIT)
-        self._relabel(name)
+        self.relabel(name)
 
     @property
     def nin(self) -> int:
@@ -159,7 +159,7 @@ class Layer(Module):
         self.name = name
         self.init = init
         self.neurons = [Neuron(nin, activation, init, name=f"{name}.neurons.{j}", _weights=W[j]) for j in range(nout)]
-        self._relabel(name)
+        self.relabel(name)
 
     @property
     def nin(self) -> int:
@@ -226,7 +226,7 @@ class MLP(Module):
             Layer(dims[i], dims[i + 1], activation if i < len(widths) - 1 else out_act, init, rng, f"layers.{i}")
             for i in range(len(widths))
         ]
-        self._relabel()
+        self.relabel()
 
     @property
     def nin(self) -> int:
@@ -287,7 +287,7 @@ class BatchNorm(Module):
         self.beta = [Value(0.0) for _ in range(n)]
         self.running_mean = [0.0] * n
         self.running_var = [1.0] * n
-        self._relabel(name)
+        self.relabel(name)
 
     def __call__(self, x: Any) -> list[Value]:
         """The normalised features, a list of Values (batch Values in training)."""
@@ -371,7 +371,7 @@ class Sequential(Module):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential takes Modules, argument {i} is a {type(m).__name__}")
         self.layers = list(modules)
-        self._relabel()
+        self.relabel()
 
     def __call__(self, x: Any) -> Any:
         """The last module's output after passing ``x`` through each module."""

@@ -75,12 +75,17 @@ class Module:
                     out.append((f"{mod_name}.{key}.{i}" if mod_name else f"{key}.{i}", float(x)))
         return out
 
-    def _relabel(self, prefix: str = "") -> None:
-        """Give every parameter its dotted name as label and every module its ``name`` (used for z/a labels)."""
+    def relabel(self, prefix: str = "") -> None:
+        """Label every parameter with its dotted name and name every module (its neurons' z/a labels follow).
+
+        MLP and Sequential do this when built; call it on your own Module after assigning its parts.
+        """
         for name, mod in self.named_modules(prefix):
             mod.name = name
         for name, p in self.named_parameters(prefix):
             p.label = name
+
+    _relabel = relabel
 
     # ------------------------------------------------------------ gradients and modes
     def zero_grad(self) -> None:

@@ -198,7 +198,7 @@ def test_bad_hyper_parameters() -> None:
         nn.Adam(ps, betas=0.9)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="empty"):
         nn.Adam([])
-    with pytest.raises(TypeError, match="model.parameters"):
+    with pytest.raises(TypeError, match=r"model\.parameters"):
         nn.Adam(nn.MLP(2, [1]))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="params\\[1\\]"):
         nn.SGD([Value(1.0), 2.0])  # type: ignore[list-item]

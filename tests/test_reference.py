@@ -198,7 +198,7 @@ def test_converter_errors() -> None:
         ref.parameters_to_mlp({**params, "W1": np.zeros((3, 3))}, model)
     with pytest.raises(ValueError, match="keys"):
         ref.parameters_to_mlp({"W1": params["W1"]}, model)
-    with pytest.raises(TypeError, match="nn.MLP"):
+    with pytest.raises(TypeError, match=r"nn\.MLP"):
         ref.parameters_from_mlp(object())
     with pytest.raises(ValueError, match="PReLU"):
         ref.parameters_from_mlp(nn.MLP(2, [2, 1], activation="prelu"))
