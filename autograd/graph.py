@@ -37,7 +37,7 @@ _RAMP = (
 )
 _ZERO_COLOR = "#bbbbbb"
 _BAD_COLOR = "#e7298a"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -48,7 +48,10 @@ class GraphvizNotFoundError(RuntimeError):
 def _esc(text: str) -> str:
     """Text safe inside an HTML-like DOT label: entities for & < > " ', control chars spelled out."""
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    return html.escape(text, quote=True).replace("\n", "<BR/>")
+    # Graphviz's HTML lexer rejects some texts with a bare "]" (so: an entity), and it expands \N, \G,
+    # \L ... even inside HTML labels, after decoding entities (so: an invisible word joiner after "\")
+    text = html.escape(text, quote=True).replace("]", "&#93;")
+    return text.replace("\\", "\\&#8288;").replace("\n", "<BR/>")
 
 
 def _num(x: Any) -> str:
