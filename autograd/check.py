@@ -8,9 +8,12 @@ the documents' figure ||g - g_num|| / (||g|| + ||g_num||) (below 2e-7: the backw
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .config import no_grad
 from .functional import grad
@@ -21,16 +24,15 @@ DOCUMENTS_THRESHOLD = 2e-7
 
 
 def _floats(xs: Sequence[Any], what: str = "xs") -> list[float]:
-    if isinstance(xs, (Value, int, float)):
+    if isinstance(xs, (Value, numbers.Real, np.number)):
         xs = [xs]
+    elif isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
+        raise TypeError(f"{what} must be a number, a scalar Value or a sequence of them, got {type(xs).__name__}")
     out = []
     for i, x in enumerate(xs):
         d = x.data if isinstance(x, Value) else x
-        if isinstance(d, bool) or not isinstance(d, (int, float)) or isinstance(d, complex):
-            try:
-                d = float(d)
-            except (TypeError, ValueError):
-                raise TypeError(f"{what}[{i}] must be a real number or a scalar Value, got {type(x).__name__}") from None
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (numbers.Real, np.integer, np.floating)):
+            raise TypeError(f"{what}[{i}] must be a real number or a scalar Value, got {type(x).__name__}")
         out.append(float(d))
     return out
 
@@ -130,6 +132,8 @@ def gradcheck(
     Agreement per input: |g - g_num| <= atol + rtol |g_num|.  ``print(result)`` shows the table and
     the documents' figure ||g - g_num|| / (||g|| + ||g_num||).
     """
+    if not callable(f):
+        raise TypeError(f"f must be a function, got {type(f).__name__}")
     for name, val in (("rtol", rtol), ("atol", atol)):
         if isinstance(val, bool) or not isinstance(val, (int, float)) or not val >= 0:
             raise ValueError(f"{name} must be a number >= 0, got {val!r}")
