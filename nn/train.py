@@ -63,12 +63,20 @@ class History:
         return text + f", {self.seconds:.2f} s)"
 
 
+def _dense(model: Any) -> list[Any]:
+    """The model's layers of neurons (an MLP's layers; a Sequential's Layers, skipping BatchNorm/Dropout)."""
+    layers = [layer for layer in getattr(model, "layers", ()) if hasattr(layer, "neurons")]
+    if not layers:
+        raise TypeError(f"model must be an nn.MLP or nn.Sequential of nn.Layer, got {type(model).__name__}")
+    return layers
+
+
 def _nin(model: Any) -> int:
-    return len(model.layers[0].neurons[0].w)
+    return len(_dense(model)[0].neurons[0].w)
 
 
 def _output_activation(model: Any) -> str:
-    return str(model.layers[-1].neurons[0].activation)
+    return str(_dense(model)[-1].neurons[0].activation)
 
 
 def _check_X(model: Any, X: Any, name: str = "X") -> np.ndarray:
@@ -98,8 +106,14 @@ def _check_y(y: Any, m: int, name: str = "y") -> np.ndarray:
 def scores(model: Any, X: Any) -> np.ndarray:
     """The model's outputs for every row of ``X`` as an (m, outputs) float64 array (batch mode, no graph kept)."""
     X = _check_X(model, X)
-    with no_grad():
-        outs = model(X)
+    training = getattr(model, "training", False)
+    model.eval()  # dropout off, batch norm on running statistics
+    try:
+        with no_grad():
+            outs = model(X)
+    finally:
+        if training:
+            model.train()
     return np.column_stack([np.broadcast_to(o.data, (X.shape[0],)) for o in outs])
 
 
@@ -148,7 +162,7 @@ def _loss_fn(loss: Any) -> Callable[..., Value]:
 def default_loss(model: Any) -> str:
     """The loss ``fit`` uses when none is given: cross_entropy for several outputs; for one output bce after a
     sigmoid output activation, else bce_with_logits."""
-    if len(model.layers[-1].neurons) > 1:
+    if len(_dense(model)[-1].neurons) > 1:
         return "cross_entropy"
     return "bce" if _output_activation(model) == "sigmoid" else "bce_with_logits"
 
@@ -177,10 +191,24 @@ def _count(value: Any, name: str) -> int:
     return int(value)
 
 
-def batch_loss(model: Any, loss_fn: Callable[..., Value], X: np.ndarray, y: np.ndarray) -> tuple[Value, np.ndarray]:
-    """One graph for the whole batch: ``loss_fn(outputs, y)`` and the outputs as an (m, k) array."""
+def batch_loss(
+    model: Any, loss_fn: Callable[..., Value], X: np.ndarray, y: np.ndarray, batched: bool = True
+) -> tuple[Value, np.ndarray]:
+    """``loss_fn(outputs, y)`` and the outputs as an (m, k) array.
+
+    Batched: one graph for the whole batch, outputs = the output batch Value (one output) or the list of k of
+    them.  Per sample (``batched=False``): one graph per row, outputs = a list of m scalar Values (one output)
+    or of m lists of k Values.
+    """
+    target = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+    if not batched:
+        rows = [model([float(v) for v in x]) for x in X]
+        value = loss_fn([r[0] for r in rows] if len(rows[0]) == 1 else rows, target)
+        if not isinstance(value, Value):
+            raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
+        return value, np.array([[v.data for v in r] for r in rows], dtype=np.float64)
     outs = model(X)
-    value = loss_fn(outs[0] if len(outs) == 1 else outs, y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y)
+    value = loss_fn(outs[0] if len(outs) == 1 else outs, target)
     if not isinstance(value, Value):
         raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
     if value.shape != ():
@@ -200,6 +228,7 @@ def fit(
     validation_data: tuple[Any, Any] | None = None,
     progress: bool = True,
     seed: int | None = 0,
+    batched: bool = True,
 ) -> History:
     """Minimise ``loss(model(X_batch), y_batch)`` with ``optimizer`` for ``epochs`` passes over the data.
 
@@ -208,7 +237,8 @@ def fit(
     each epoch with ``seed``.  ``loss``: a callable ``loss(outputs, y)`` (outputs = the single output Value, or
     the list of output Values) or a name in ``LOSSES`` (default: see ``default_loss``).  ``optimizer``: an
     ``nn.optim`` instance or "sgd"/"adam"/"rmsprop" with ``lr`` (defaults 0.1/0.01/0.01).  A tqdm bar (in
-    notebooks too) shows loss and accuracy when ``progress`` is true.  Returns the ``History``.
+    notebooks too) shows loss and accuracy when ``progress`` is true.  ``batched=False`` builds one graph per
+    sample instead (same numbers, slower: for teaching and comparison).  Returns the ``History``.
     """
     X = _check_X(model, X)
     y = _check_y(y, X.shape[0])
@@ -244,7 +274,7 @@ def fit(
                 idx = order[lo : lo + size]
                 xb, yb = X[idx], y[idx]
                 opt.zero_grad()
-                value, s = batch_loss(model, loss_fn, xb, yb)
+                value, s = batch_loss(model, loss_fn, xb, yb, batched)
                 value.backward()
                 opt.step()
                 total += float(value.data) * len(idx)
@@ -258,7 +288,7 @@ def fit(
             if validation_data is not None:
                 model.eval()
                 with no_grad():
-                    vloss, vs = batch_loss(model, loss_fn, Xv, yv)
+                    vloss, vs = batch_loss(model, loss_fn, Xv, yv, batched)
                 history.val_loss.append(float(vloss.data))
                 history.val_accuracy.append(float(np.mean(_classes(vs, activation) == _truth(yv, vs.shape[1]))))
                 post["val_acc"] = f"{history.val_accuracy[-1]:.3f}"

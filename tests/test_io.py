@@ -36,7 +36,9 @@ def write(path: Path, doc: Any) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("activation", "output"), [("tanh", "sigmoid"), ("relu", None), ("leaky_relu", "tanh")])
+@pytest.mark.parametrize(
+    ("activation", "output"), [("tanh", "sigmoid"), ("relu", None), ("leaky_relu", "tanh"), ("prelu", "prelu")]
+)
 def test_round_trip_is_bit_exact(tmp_path: Path, activation: str, output: str | None) -> None:
     model = make_model(activation, output)
     rng = np.random.default_rng(0)

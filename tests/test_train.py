@@ -208,3 +208,31 @@ def test_lr_with_optimizer_instance_is_refused() -> None:
     model = nn.MLP(2, [3, 1], seed=0)
     with pytest.raises(ValueError, match="lr is only used"):
         nn.fit(model, np.zeros((4, 2)), np.zeros(4), optimizer=nn.optim.Adam(model.parameters()), lr=0.1)
+
+
+@pytest.mark.parametrize(("sizes", "loss"), [([5, 1], "bce_with_logits"), ([5, 3], "cross_entropy")])
+def test_batched_and_per_sample_training_agree(sizes: list[int], loss: str) -> None:
+    X, y = data.blobs(n=24, centers=sizes[-1] if sizes[-1] > 1 else 2, seed=3)
+    weights = []
+    for batched in (True, False):
+        model = nn.MLP(2, sizes, activation="tanh", seed=5)
+        hist = nn.fit(model, X, y, loss=loss, epochs=4, batch_size=10, lr=0.05, progress=False, batched=batched)
+        weights.append((np.array([p.data for p in model.parameters()]), hist.loss))
+    np.testing.assert_allclose(weights[0][0], weights[1][0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weights[0][1], weights[1][1], rtol=1e-10)
+
+
+def test_sequential_with_batchnorm_and_dropout_trains_and_predicts_in_eval_mode() -> None:
+    X, y = data.moons(n=160, noise=0.05, seed=1)
+    model = nn.Sequential(
+        nn.Layer(2, 16, activation="relu", name="a"),
+        nn.BatchNorm(16),
+        nn.Dropout(0.2, seed=0),
+        nn.Layer(16, 1, activation="linear", name="b"),
+    )
+    nn.fit(model, X, y, epochs=80, lr=0.03, progress=False)
+    assert model.training  # fit leaves the mode as it found it
+    first = nn.predict(model, X)
+    np.testing.assert_array_equal(nn.predict(model, X), first)  # eval mode: dropout off, deterministic
+    assert model.training
+    assert np.mean(first == y) >= 0.9
