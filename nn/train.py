@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -260,7 +261,9 @@ def fit(
 
     from time import perf_counter
 
-    from tqdm.auto import tqdm
+    with warnings.catch_warnings():  # without ipywidgets, notebooks get the text bar instead of a warning
+        warnings.simplefilter("ignore")
+        from tqdm.auto import tqdm
 
     start = perf_counter()
     bar = tqdm(range(epochs), disable=not progress, desc="train", unit="epoch", leave=True)
@@ -282,7 +285,12 @@ def fit(
             history.loss.append(total / m)
             history.accuracy.append(correct / m)
             if not math.isfinite(history.loss[-1]):
-                bar.write(f"training stopped: the loss became {history.loss[-1]} (try a smaller lr)")
+                warnings.warn(
+                    f"training stopped after epoch {history.epochs}: the loss became {history.loss[-1]} "
+                    "(try a smaller lr)",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
                 break
             post = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
             if validation_data is not None:

@@ -236,3 +236,12 @@ def test_sequential_with_batchnorm_and_dropout_trains_and_predicts_in_eval_mode(
     np.testing.assert_array_equal(nn.predict(model, X), first)  # eval mode: dropout off, deterministic
     assert model.training
     assert np.mean(first == y) >= 0.9
+
+
+def test_divergence_stops_training_with_a_warning() -> None:
+    X, y = data.moons(n=40, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    with pytest.warns(RuntimeWarning, match="training stopped after epoch"), np.errstate(all="ignore"):
+        hist = nn.fit(model, X, y * 1e3, loss="mse", optimizer="sgd", lr=1e6, epochs=50, progress=False)
+    assert hist.epochs < 50 and not math.isfinite(hist.loss[-1])
+    assert all(math.isfinite(v) for v in hist.loss[:-1])
