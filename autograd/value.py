@@ -131,12 +131,14 @@ def _node(data: Data, op: Op, a: Any, da: Any, b: Any = None, db: Any = None) ->
     if FLAGS.special and not is_grad_enabled():
         v._op = ops.LEAF
         v._a = v._da = v._b = v._db = None
+        v._n = 0
         return v
     v._op = op
     v._a = a
     v._da = da
     v._b = b
     v._db = db
+    v._n = 0
     if FLAGS.special and is_anomaly_enabled():
         from .anomaly import check_forward
 
@@ -169,6 +171,7 @@ def _unary(x: Value, op: Op, c: Any = None) -> Value:
             v._da = dy
             v._b = None
             v._db = c
+            v._n = 0
             return v
     else:
         with np.errstate(all="ignore"):
@@ -235,7 +238,7 @@ class Value:
     samples (batch mode).  ``grad`` starts at 0.0 and is filled by :meth:`backward`.
     """
 
-    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_op", "data", "grad", "label")
+    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_n", "_op", "data", "grad", "label")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators: array * v works
     data: Data
     grad: Data
@@ -245,6 +248,7 @@ class Value:
     _da: Any
     _b: Any
     _db: Any
+    _n: int  # consumers not yet done, only while backward runs
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -254,6 +258,7 @@ class Value:
         self.label = label
         self._op = ops.LEAF
         self._a = self._da = self._b = self._db = None
+        self._n = 0
 
     # ------------------------------------------------------------ graph structure
     @property
@@ -311,6 +316,7 @@ class Value:
                 v._da = _ONE
                 v._b = other
                 v._db = _ONE
+                v._n = 0
                 return v
             _check_batches(x, y)
             return _binary(ops.ADD, x + y, self, _ONE, other, _ONE)
@@ -364,6 +370,7 @@ class Value:
                 v._da = y
                 v._b = other
                 v._db = x
+                v._n = 0
                 return v
             _check_batches(x, y)
             return _binary(ops.MUL, x * y, self, y, other, x)
