@@ -7,6 +7,7 @@ from . import data, init, losses, optim, plot, reference
 from .data import blobs, circles, digits, moons, spiral, train_test_split, xor
 from .io import load, save
 from .layers import MLP, BatchNorm, Dropout, Layer, Neuron, Sequential
+from .layerwise import trace_layers
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -55,6 +56,7 @@ __all__ = [
     "reference",
     "save",
     "spiral",
+    "trace_layers",
     "train_test_split",
     "xor",
 ]
