@@ -112,8 +112,11 @@ def from_torch(seq: Any) -> MLP:
                 )
             specs.append((mod, "linear", None))
             continue
-        if not specs:
+        known = (torch.nn.ReLU, torch.nn.Tanh, torch.nn.Sigmoid, torch.nn.Identity, torch.nn.LeakyReLU, torch.nn.PReLU)
+        if not specs and isinstance(mod, known):
             raise ValueError(f"from_torch(seq): seq[{i}] ({type(mod).__name__}) comes before any Linear layer")
+        if not specs:
+            _activation(torch, mod, i, 0)  # raises the TypeError naming the unsupported module
         lin, act, _ = specs[-1]
         if act != "linear" or (isinstance(mods[i - 1], torch.nn.Identity) and i > 0):
             raise ValueError(f"from_torch(seq): seq[{i}] is a second activation after one Linear layer")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -409,3 +409,169 @@ def test_random_batch_graphs(prog: Program, m: int, data: st.DataObject) -> None
     for v, x in zip(leaves, lt):
         close(v.grad, tgrad(x), "batch graph gradient")
     COUNTS["batch_graphs"] += 1
+
+
+# ------------------------------------------------------------------ networks, losses, optimizers
+nn = pytest.importorskip("nn")
+ACTS = ["relu", "tanh", "sigmoid", "leaky_relu", "prelu", "linear"]
+
+
+def _random_prelu(model: Any, rng: np.random.Generator) -> None:
+    for layer in model.layers:
+        for n in layer.neurons:
+            if hasattr(n, "a"):
+                n.a.data = float(rng.uniform(0.05, 0.5))
+
+
+def _loss_pair(name: str, outs: list[Value], out_t: Any, m: int, rng: np.random.Generator) -> tuple[Value, Any]:
+    """The same loss on our outputs (k batch Values) and torch's (m, k) tensor."""
+    F = torch.nn.functional
+    k = len(outs)
+    if name == "mse":
+        y = rng.normal(size=(m, k))
+        return nn.mse_loss(outs, y), F.mse_loss(out_t, torch.tensor(y))
+    if name == "bce":  # probabilities: squash both sides identically
+        y = rng.uniform(0, 1, size=(m, k))
+        return nn.binary_cross_entropy([o.sigmoid() for o in outs], y), F.binary_cross_entropy(
+            torch.sigmoid(out_t), torch.tensor(y)
+        )
+    if name == "bce_logits":
+        y = rng.integers(0, 2, size=(m, k)).astype(float)
+        return nn.binary_cross_entropy_with_logits(outs, y), F.binary_cross_entropy_with_logits(out_t, torch.tensor(y))
+    if name == "hinge":
+        y = rng.choice([-1.0, 1.0], size=(m, k))
+        return nn.hinge_loss(outs, y), torch.clamp(1 - out_t * torch.tensor(y), min=0).mean()
+    if name == "cross_entropy":
+        c = rng.integers(0, k, size=m)
+        return nn.cross_entropy(outs, c), F.cross_entropy(out_t, torch.tensor(c))
+    raise AssertionError(name)
+
+
+LOSSES = ["mse", "bce", "bce_logits", "hinge", "cross_entropy"]
+
+
+@settings(max_examples=30)
+@given(
+    st.sampled_from(ACTS),
+    st.sampled_from(ACTS),
+    st.sampled_from(LOSSES),
+    st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    st.integers(1, 4),
+    st.integers(1, 6),
+    st.integers(0, 2**31),
+)
+def test_random_mlps_and_losses_match_torch(
+    act: str, out_act: str, loss: str, hidden: list[int], nin: int, m: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    k = 3 if loss == "cross_entropy" else rng.integers(1, 3)
+    model = nn.MLP(nin, [*hidden, int(k)], activation=act, output_activation=out_act, seed=seed % 1000)
+    _random_prelu(model, rng)
+    X = rng.normal(size=(m, nin))
+    seq = nn.to_torch(model)
+    outs = model(X)
+    out_t = seq(torch.tensor(X))
+    close(np.stack([o.data for o in outs], axis=1), out_t, f"MLP {act}/{out_act} outputs")
+    ours, theirs = _loss_pair(loss, outs, out_t, m, rng)
+    model.zero_grad()
+    ours.backward()
+    theirs.backward()
+    close(ours.data, theirs, f"{loss} value")
+    for lin, layer in zip([mod for mod in seq if isinstance(mod, torch.nn.Linear)], model.layers):
+        close([[w.grad for w in n.w] for n in layer.neurons], lin.weight.grad, f"{loss} dW")
+        close([n.b.grad for n in layer.neurons], lin.bias.grad, f"{loss} db")
+    for p, layer in zip(
+        [mod for mod in seq if isinstance(mod, torch.nn.PReLU)], [la for la in model.layers if la.activation == "prelu"]
+    ):
+        close([n.a.grad for n in layer.neurons], p.weight.grad, "prelu slope grads")
+    COUNTS["mlps"] += 1
+    COUNTS[f"mlp_activation.{act}"] += 1
+    COUNTS[f"loss.{loss}"] += 1
+
+
+def test_from_torch_round_trip_and_refusals() -> None:
+    seq = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 4), torch.nn.PReLU(4),
+        torch.nn.Linear(4, 4), torch.nn.LeakyReLU(0.01), torch.nn.Linear(4, 3), torch.nn.ReLU(),
+        torch.nn.Linear(3, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 2), torch.nn.Identity(),
+    ).double()  # fmt: skip
+    model = nn.from_torch(seq)
+    assert model.activations == ["tanh", "prelu", "leaky_relu", "relu", "sigmoid", "linear"]
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    close(np.stack([o.data for o in model(X)], axis=1), seq(torch.tensor(X)), "from_torch outputs")
+    again = nn.to_torch(model)
+    close(again(torch.tensor(X)).detach().numpy(), seq(torch.tensor(X)), "round trip")
+    assert model.named_parameters()[0][0] == "layers.0.neurons.0.w.0"
+    bad = [
+        (torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Softmax(dim=1)), TypeError, "Softmax"),
+        (torch.nn.Sequential(torch.nn.Conv1d(1, 1, 1)), TypeError, "Conv1d"),
+        (torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 2)), ValueError, "before any Linear"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)), ValueError, "expects 4 inputs"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Tanh()), ValueError, "second"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.2)), ValueError, "slope"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False)), ValueError, "bias"),
+        (torch.nn.Sequential(), ValueError, "empty"),
+        (torch.nn.Linear(2, 2), TypeError, "Sequential"),
+        ("model.pt", TypeError, "Sequential"),
+    ]
+    for seq_bad, exc, words in bad:
+        with pytest.raises(exc, match=words):
+            nn.from_torch(seq_bad)
+    for model_bad in (nn.BatchNorm(3), nn.Sequential(nn.Dropout(0.5)), "mlp", None):
+        with pytest.raises(TypeError, match="model"):
+            nn.to_torch(model_bad)
+    COUNTS["bridge_refusals"] += len(bad) + 4
+
+
+def _trajectory(make_ours: Callable[[list[Value]], Any], make_theirs: Callable[[list[Any]], Any], steps: int) -> None:
+    rng = np.random.default_rng(7)
+    x0 = rng.normal(size=5)
+    A = rng.normal(size=(5, 5))
+    ps = [Value(float(v)) for v in x0]
+    pt = torch.tensor(x0, requires_grad=True)
+    opt, opt_t = make_ours(ps), make_theirs([pt])
+    At = torch.tensor(A)
+    for step in range(steps):
+        # a non-quadratic loss so the gradients change along the path: sum tanh(A x)^2 + 0.1 sum x^4
+        loss = ag.sum([ag.dot(list(A[i]), ps).tanh() ** 2 for i in range(5)]) + 0.1 * ag.sum([p**4 for p in ps])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss_t = (torch.tanh(At @ pt) ** 2).sum() + 0.1 * (pt**4).sum()
+        opt_t.zero_grad()
+        loss_t.backward()
+        opt_t.step()
+        close([p.data for p in ps], pt, f"step {step + 1}", rtol=1e-9)
+    COUNTS["optimizer_steps"] += steps
+
+
+OPTIMIZERS = {
+    "sgd": ({"lr": 0.05}, {"lr": 0.05}),
+    "sgd_momentum": ({"lr": 0.05, "momentum": 0.9}, {"lr": 0.05, "momentum": 0.9}),
+    "sgd_dampening": ({"lr": 0.05, "momentum": 0.9, "dampening": 0.3}, {"lr": 0.05, "momentum": 0.9, "dampening": 0.3}),
+    "sgd_nesterov": ({"lr": 0.05, "momentum": 0.8, "nesterov": True}, {"lr": 0.05, "momentum": 0.8, "nesterov": True}),
+    "sgd_weight_decay": (
+        {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1},
+        {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1},
+    ),
+    "rmsprop": ({"lr": 0.01}, {"lr": 0.01}),
+    "rmsprop_full": (
+        {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "centered": True, "weight_decay": 0.01},
+        {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "centered": True, "weight_decay": 0.01},
+    ),
+    "adam": ({"lr": 0.05}, {"lr": 0.05}),
+    "adam_full": (
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.01, "amsgrad": True},
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.01, "amsgrad": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizer_trajectories_match_torch_optim(name: str) -> None:
+    ours_kw, torch_kw = OPTIMIZERS[name]
+    cls = {"sgd": "SGD", "rms": "RMSprop", "ada": "Adam"}[name[:3]]
+    _trajectory(
+        lambda ps: getattr(nn.optim, cls)(ps, **ours_kw), lambda ps: getattr(torch.optim, cls)(ps, **torch_kw), 20
+    )
+    COUNTS[f"optimizer.{name}"] += 1
