@@ -64,7 +64,31 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """The learnable parameters (leaf Values), in the order of ``named_parameters``."""
-        return [p for _, p in self.named_parameters()]
+        out: list[Value] = []
+        self._collect(out)
+        return out
+
+    def _collect(self, out: list[Value]) -> None:
+        # the same walk as _members without building names: called every training step (zero_grad, l2_penalty)
+        for key, obj in vars(self).items():
+            if key[0] == "_":
+                continue
+            t = type(obj)
+            if t is Value:
+                out.append(obj)
+            elif isinstance(obj, Module):
+                obj._collect(out)
+            elif isinstance(obj, (list, tuple)) and obj:
+                if all(type(o) is Value for o in obj):
+                    out.extend(obj)
+                elif all(isinstance(o, (Value, Module)) for o in obj):
+                    for o in obj:
+                        if isinstance(o, Module):
+                            o._collect(out)
+                        else:
+                            out.append(o)
+            elif isinstance(obj, Value):
+                out.append(obj)
 
     def named_buffers(self, prefix: str = "") -> list[tuple[str, float]]:
         """(dotted name, float) of non-learnable state such as BatchNorm's running mean and variance."""

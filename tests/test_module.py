@@ -26,6 +26,10 @@ def test_named_parameters_are_stable_dotted_names() -> None:
         "layers.1.neurons.0.b",
     ]
     assert model.parameters()[3] is model.layers[0].neurons[1].w[0]
+    seq = nn.Sequential(nn.Layer(2, 2, activation="prelu"), nn.BatchNorm(2), nn.Dropout(0.1), nn.Layer(2, 1))
+    for m in (model, seq, nn.Neuron(3, "prelu")):
+        assert m.parameters() == [p for _, p in m.named_parameters()]
+        assert len({id(p) for p in m.parameters()}) == m.num_parameters()
     assert len(nn.MLP(3, [16, 16, 1]).parameters()) == (3 + 1) * 16 + (16 + 1) * 16 + 17
     prelu = nn.MLP(2, [1, 1], activation="prelu")
     assert "layers.0.neurons.0.a" in dict(prelu.named_parameters())
