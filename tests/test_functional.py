@@ -31,6 +31,8 @@ def _sig(x: float) -> float:
 # name -> (f on Values, [f', f'', f'''] closed forms, domain, step scale kind)
 HIGHER: dict[str, tuple[Callable[[Any], Any], list[Callable[[float], float]], Any, str]] = {
     "exp": (lambda v: v.exp(), [math.exp, math.exp, math.exp], reals(-10, 10), "max1"),
+    "neg": (lambda v: -v, [lambda x: -1.0, lambda x: 0.0, lambda x: 0.0], reals(-10, 10), "max1"),
+    "square_mul": (lambda v: v * v * v, [lambda x: 3 * x * x, lambda x: 6 * x, lambda x: 6.0], reals(-10, 10), "max1"),
     "log": (lambda v: v.log(), [lambda x: 1 / x, lambda x: -1 / x**2, lambda x: 2 / x**3], reals(0.05, 100), "abs"),
     "sqrt": (
         lambda v: v.sqrt(),
