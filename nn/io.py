@@ -105,7 +105,8 @@ def _parse(raw: bytes, where: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as e:
-        hint = " (the file looks truncated)" if e.pos >= len(text.rstrip()) else ""
+        body = text.strip()
+        hint = " (the file looks truncated)" if body.startswith("{") and not body.endswith("}") else ""
         raise ValueError(f"{where} is not valid JSON{hint}: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:
         raise ValueError(f"{where} is not a model file: JSON nested too deeply") from None
