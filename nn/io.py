@@ -106,7 +106,8 @@ def _parse(raw: bytes, where: str) -> Any:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as e:
         body = text.strip()
-        hint = " (the file looks truncated)" if body.startswith("{") and not body.endswith("}") else ""
+        cut = body.startswith("{") and (not body.endswith("}") or e.pos >= len(text.rstrip()))
+        hint = " (the file looks truncated)" if cut else ""
         raise ValueError(f"{where} is not valid JSON{hint}: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:
         raise ValueError(f"{where} is not a model file: JSON nested too deeply") from None
