@@ -153,6 +153,16 @@ def _z_nodes(loss: Value, wanted: set[str]) -> dict[str, list[Value]]:
     return found
 
 
+def _uses(z: Value, b: Value, depth: int = 3) -> bool:
+    """Whether ``z`` is computed from the bias ``b`` within a few ops (z = w . x + b)."""
+    level = [z]
+    for _ in range(depth):
+        level = [p for v in level for p in v.inputs]
+        if any(p is b for p in level):
+            return True
+    return False
+
+
 def trace_layers(model: MLP, loss: Value) -> LayerTrace:
     """Each layer's backpropagated error delta[l] = d loss / d z[l] from the graph, beside the documents'
     delta[l] = W[l+1]^T delta[l+1] * g'(z[l]) computed from the weights (starting at the output layer's graph
@@ -165,11 +175,14 @@ def trace_layers(model: MLP, loss: Value) -> LayerTrace:
         raise TypeError(f"loss must be a Value computed from model(...), got {type(loss).__name__}")
     names = [[f"{n.name}.z" if n.name else "z" for n in layer.neurons] for layer in model.layers]
     found = _z_nodes(loss, {name for row in names for name in row})
+    for layer, row in zip(model.layers, names):
+        for n, name in zip(layer.neurons, row):  # same labels may come from another model: keep this one's
+            found[name] = [z for z in found[name] if _uses(z, n.b)]
     missing = [name for row in names for name in row if not found[name]]
     if missing:
         raise ValueError(
-            f"loss does not depend on {len(missing)} neuron pre-activations (e.g. {missing[0]!r}): compute the "
-            "loss from this model's outputs, model(x) or model(X), and pass that loss"
+            f"loss does not depend on {len(missing)} of this model's neuron pre-activations (e.g. {missing[0]!r}): "
+            "compute the loss from this model's outputs, model(x) or model(X), and pass that loss"
         )
     flat = [v for row in names for name in row for v in found[name]]
     grads = dict(zip(flat, autograd.grad(loss, flat)))
