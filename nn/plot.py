@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # matplotlib is imported on first use: `import nn` stays fast
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["accuracy_curve", "decision_boundary", "history", "loss_curve"]
+__all__ = ["accuracy_curve", "decision_boundary", "gradient_flow", "history", "loss_curve"]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> tuple[Figure, Axes]:
@@ -131,4 +131,45 @@ def decision_boundary(
     return fig
 
 
-# gradient_flow(model) is added here by the graphs/tracing work (issue 4).
+def _layer_grads(model: Any) -> list[tuple[str, np.ndarray]]:
+    """|grad| of the parameters, grouped by layer (``layers.K`` prefixes; other names by their first part)."""
+    named = getattr(model, "named_parameters", None)
+    if named is None:
+        raise TypeError(f"model must be an nn.Module (with named_parameters), got {type(model).__name__}")
+    groups: dict[str, list[float]] = {}
+    for name, p in named():
+        parts = name.split(".")
+        key = ".".join(parts[:2]) if len(parts) > 2 and parts[1].isdigit() else parts[0]
+        groups.setdefault(key, []).extend(np.abs(np.atleast_1d(np.asarray(p.grad, dtype=np.float64))).tolist())
+    return [(k, np.array(v)) for k, v in groups.items()]
+
+
+def gradient_flow(model: Any, ax: Axes | None = None) -> Figure:
+    """Mean and max |grad| of each layer's parameters on a log scale, after ``loss.backward()``.
+
+    Gradients shrink by about a factor max g'(z) |W| per layer going back (delta[l] = W[l+1]^T delta[l+1]
+    * g'(z[l])), so a deep sigmoid net (g' <= 1/4) shows a falling line towards the input, ReLU/He init a flat one.
+    """
+    groups = _layer_grads(model)
+    if not groups:
+        raise ValueError("model has no parameters to plot")
+    if all(not np.any(g) for _, g in groups):
+        raise ValueError("every gradient is zero: call loss.backward() before gradient_flow(model)")
+    means = np.array([g.mean() for _, g in groups])
+    maxes = np.array([g.max() for _, g in groups])
+    positive = np.concatenate([means[means > 0], maxes[maxes > 0]])
+    floor = positive.min() / 10  # zero gradients are drawn on the floor, marked with x
+    fig, ax = _axes(ax, (max(5.0, 0.7 * len(groups) + 2.0), 4.0))
+    x = np.arange(len(groups))
+    for values, label, marker in ((maxes, "max |grad|", "^"), (means, "mean |grad|", "o")):
+        ax.plot(x, np.where(values > 0, values, floor), marker=marker, label=label)
+        zero = values == 0
+        if zero.any():
+            ax.scatter(x[zero], np.full(zero.sum(), floor), marker="x", color="red", zorder=3)
+    ax.set_yscale("log")
+    ax.set_xticks(x)
+    ax.set_xticklabels([k for k, _ in groups], rotation=30, ha="right")
+    ax.set(xlabel="layer (input -> output)", ylabel="|grad| (log scale)", title="Gradient flow per layer")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    return fig
