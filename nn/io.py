@@ -176,6 +176,13 @@ def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
     params = doc["parameters"]
     if not isinstance(params, dict):
         raise ValueError(f"{where}: parameters must be a JSON object of name -> number")
+    dims = [nin, *sizes]
+    expected = sum((a + 1) * b + (b if act == "prelu" else 0) for a, b, act in zip(dims, sizes, acts))
+    if expected > 2 * len(params) + 1000:  # before building: a tiny file must not ask for a huge model
+        raise ValueError(
+            f"{where}: parameters do not match the architecture nin={nin}, sizes={sizes}: "
+            f"it needs {expected} weights, the file has {len(params)}"
+        )
     output = None if acts[-1] == "linear" else acts[-1]
     hidden = acts[0] if len(acts) > 1 else "relu"
     model = MLP(nin, sizes, activation=hidden, output_activation=output)
