@@ -113,3 +113,26 @@ def test_bad_input() -> None:
         nn.trace_layers(model, Value(1.0) * 2)
     with pytest.raises(ValueError, match="this model"):
         nn.trace_layers(model, loss)  # same labels, but another model's graph
+
+
+def test_gradient_flow_shows_vanishing_sigmoid_gradients() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 4))
+    Y = (X[:, 0] > 0).astype(float)
+    ratios = {}
+    for act, init in (("sigmoid", "xavier"), ("relu", "he")):
+        model = nn.MLP(4, [12] * 6 + [1], activation=act, init=init, seed=1)
+        with pytest.raises(ValueError, match="backward"):
+            nn.plot.gradient_flow(model)
+        nn.binary_cross_entropy_with_logits(model(X), Y).backward()
+        fig = nn.plot.gradient_flow(model)
+        ax = fig.axes[0]
+        assert ax.get_yscale() == "log"
+        expected = [np.mean([abs(p.grad) for p in layer.parameters()]) for layer in model.layers]
+        mean_line = next(line for line in ax.get_lines() if line.get_label() == "mean |grad|")
+        np.testing.assert_allclose(mean_line.get_ydata(), expected, rtol=1e-12)
+        ratios[act] = expected[0] / expected[-1]
+    assert ratios["sigmoid"] < 1e-3 < ratios["relu"]
