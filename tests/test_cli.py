@@ -107,3 +107,11 @@ def test_multiclass_with_binary_loss_is_refused(tmp_path: Path, capsys: pytest.C
     assert main(["train", "--dataset", "blobs", "--loss", "bce", "--out", str(tmp_path), "--no-progress"]) == 2
     assert "use cross_entropy" in capsys.readouterr().err
     assert not list(tmp_path.iterdir()) or not (tmp_path / "model.json").exists()
+
+
+def test_digits_writes_predictions_instead_of_a_boundary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("sklearn")
+    assert main(["train", "--dataset", "digits", "--epochs", "2", "--no-progress", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg", "loss.png", "model.json", "predictions.png"]
+    assert "MLP(64, [32, 10])" in capsys.readouterr().out
+    assert nn.load(tmp_path / "model.json").sizes == [32, 10]
