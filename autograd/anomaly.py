@@ -106,6 +106,15 @@ def backward_checked(order: list[Any]) -> None:
     Same arithmetic in the same order as the fast loop, so the grads are identical; the first
     edge whose contribution ``upstream * local derivative`` is NaN or inf raises ``FloatingPointError``.
     """
+    try:
+        _checked(order)
+    finally:
+        if order and "_n" in type(order[0]).__slots__:  # backward's consumer counts must be 0 for the next call
+            for v in order:
+                v._n = 0
+
+
+def _checked(order: list[Any]) -> None:
     if order and not _finite(order[0].grad):
         root = order[0]
         raise FloatingPointError(

@@ -277,3 +277,30 @@ def test_checked_backward_batch(prog: tuple[list[float], list[tuple[str, int, in
         out2.backward()
     for a, b in zip(leaves2, fast):
         np.testing.assert_allclose(a.grad, b, rtol=1e-12, atol=0)
+
+
+def test_backward_twice_and_after_an_anomaly() -> None:
+    """Checked backward leaves the graph ready for the next backward (anomaly mode on or off)."""
+    x = Value(0.5)
+    y = (x * x).tanh() * 3.0
+    y.backward()
+    once = x.grad
+    x.grad = 0.0
+    with ag.detect_anomaly():
+        y.backward()
+        assert x.grad == once
+        y.backward()
+        assert x.grad == 2 * once  # leaves accumulate, interior nodes are recomputed
+    x.grad = 0.0
+    y.backward()
+    assert x.grad == once
+    z = Value(0.0)
+    w = (z.sqrt() * x).tanh()
+    with ag.detect_anomaly(), pytest.raises(FloatingPointError):
+        w.backward()
+    z2 = Value(4.0)
+    w2 = (z2.sqrt() * x).tanh()
+    w2.backward()
+    x.grad = 0.0
+    w2.backward()
+    assert z2.grad == pytest.approx(2 * (1 - math.tanh(1.0) ** 2) * 0.5 * 0.5 / 2)
