@@ -15,6 +15,8 @@ def reverse_topological(root: Value) -> list[Value]:
     Kahn's algorithm on the reversed graph, without recursion: count each node's consumers
     inside the graph, then emit a node once all of them have been emitted.  Deterministic.
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"root must be a Value, got {type(root).__name__}")
     users: dict[Value, int] = {root: 0}
     stack = [root]
     pop, push = stack.pop, stack.append
@@ -48,22 +50,22 @@ def reverse_topological(root: Value) -> list[Value]:
     return order
 
 
-def seed_for(root: Value, grad: Any) -> Any:
+def seed_for(root: Value, grad: Any, what: str = "backward grad") -> Any:
     """The starting d(root)/d(root), shaped like root's data."""
     if isinstance(grad, Value):
-        raise TypeError("backward(grad=...) takes a number or an array, not a Value")
+        raise TypeError(f"{what} takes a number or an array, not a Value")
     from .value import as_data
 
-    g = as_data(grad, "backward grad")
+    g = as_data(grad, what)
     d = root.data
     if isinstance(d, np.ndarray):
         if isinstance(g, float):
             return np.full(d.shape, g)
         if g.shape != d.shape:
-            raise ValueError(f"backward grad has shape {g.shape} but the Value holds a batch of shape {d.shape}")
+            raise ValueError(f"{what} has shape {g.shape} but the Value holds a batch of shape {d.shape}")
         return g
     if not isinstance(g, float):
-        raise ValueError(f"backward grad for a scalar Value must be a number, got an array of shape {g.shape}")
+        raise ValueError(f"{what} for a scalar Value must be a number, got an array of shape {g.shape}")
     return g
 
 

@@ -33,7 +33,10 @@ def _floats(xs: Sequence[Any], what: str = "xs") -> list[float]:
         d = x.data if isinstance(x, Value) else x
         if isinstance(d, (bool, np.bool_)) or not isinstance(d, (numbers.Real, np.integer, np.floating)):
             raise TypeError(f"{what}[{i}] must be a real number or a scalar Value, got {type(x).__name__}")
-        out.append(float(d))
+        try:
+            out.append(float(d))
+        except OverflowError:
+            raise ValueError(f"{what}[{i}] is too large for a float64") from None
     return out
 
 

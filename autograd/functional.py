@@ -61,8 +61,10 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__}")
+    if not isinstance(create_graph, (bool, int, np.bool_)):
+        raise TypeError(f"create_graph must be True or False, got {type(create_graph).__name__}")
     wanted = _as_value_list(inputs)
-    seed = seed_for(output, grad_output)
+    seed = seed_for(output, grad_output, "grad_output")
     order = reverse_topological(output)
     grads: dict[Value, Any] = {output: seed}
     get = grads.get

@@ -135,10 +135,13 @@ def _depends_on(order_leaves_first: list[Value], target: Value) -> set[Value]:
     return dep
 
 
-def _check_options(rankdir: str, color_by: Any, max_nodes: Any) -> None:
-    if rankdir not in ("LR", "TB", "RL", "BT"):
+def _check_options(rankdir: str, color_by: Any, max_nodes: Any, **flags: Any) -> None:
+    for name, flag in flags.items():
+        if not isinstance(flag, (bool, int, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {type(flag).__name__}")
+    if not isinstance(rankdir, str) or rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    if color_by not in ("grad", None):
+    if not (color_by is None or (isinstance(color_by, str) and color_by == "grad")):
         raise ValueError(f"color_by must be 'grad' or None, got {color_by!r}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
@@ -177,7 +180,7 @@ def to_dot(
     """
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
-    _check_options(rankdir, color_by, max_nodes)
+    _check_options(rankdir, color_by, max_nodes, show_edge_grads=show_edge_grads, clusters=clusters)
     order = reverse_topological(root)
     if max_nodes is not None and len(order) > max_nodes:
         raise ValueError(

@@ -640,8 +640,8 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
         wd = w.data if wv else _const(w, "dot weights")
         xd = x.data if xv else _const(x, "dot inputs")
         if wd is None or xd is None:
-            bad = w if wd is None else x
-            raise TypeError(f"dot term {i} must be Values or numbers, got {type(bad).__name__}")
+            bad, arg = (w, "weights") if wd is None else (x, "inputs")
+            raise TypeError(f"dot term {i}: {arg}[{i}] must be a Value or a number, got {type(bad).__name__}")
         _check_batches(wd, xd)
         total = total + wd * xd
         n = len(ins)
