@@ -12,12 +12,12 @@ import html
 import math
 import os
 import re
-import tempfile
 from typing import Any
 
 import numpy as np
 
 from .backprop import reverse_topological
+from .files import write_atomic
 from .value import Value
 
 DEFAULT_MAX_NODES = 400
@@ -337,13 +337,13 @@ class Graph:
                 fmt = ext
             else:
                 fmt, path = "svg", path + ".svg"
-        _write_atomic(path, self.pipe(fmt))
+        write_atomic(path, self.pipe(fmt))
         return path
 
     def save(self, filename: str | os.PathLike[str]) -> str:
         """Write the DOT text (no Graphviz needed)."""
         path = os.fspath(filename)
-        _write_atomic(path, self.source.encode("utf-8"))
+        write_atomic(path, self.source.encode("utf-8"))
         return path
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
@@ -353,19 +353,6 @@ class Graph:
             text = f"{e}\n\n{self.source}"
             return {"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}
         return {"image/svg+xml": svg, "text/plain": repr(self)}
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def draw_dot(root: Value, **options: Any) -> Graph:

@@ -14,13 +14,12 @@ MLP from the architecture and copies the weights in; anything unexpected raises 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import stat
-import tempfile
 from typing import Any
+
+from autograd.files import write_atomic
 
 FORMAT = "scalargrad-mlp"
 VERSION = 1
@@ -65,23 +64,7 @@ def save(model: Any, path: str | os.PathLike[str]) -> None:
         params[name] = x
     doc = {"format": FORMAT, "version": VERSION, "architecture": architecture, "parameters": params}
     text = json.dumps(doc, allow_nan=False, indent=1)
-    target = os.path.abspath(path)
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix="." + os.path.basename(target) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 def _reject_constant(token: str) -> float:
