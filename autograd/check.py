@@ -21,6 +21,7 @@ from .value import Value
 
 DEFAULT_EPS = 6.0554544523933395e-06  # cbrt(2**-52): the best step for central differences in float64
 DOCUMENTS_THRESHOLD = 2e-7
+_EPS_MIN = 2.220446049250313e-16  # machine epsilon: a relative step below it can give x + h == x - h
 
 
 def _floats(xs: Sequence[Any], what: str = "xs") -> list[float]:
@@ -58,8 +59,8 @@ def numeric_grad(f: Callable[..., Any], xs: Sequence[Any], eps: float | None = N
         raise TypeError(f"f must be a function, got {type(f).__name__}")
     point = _floats(xs)
     step = DEFAULT_EPS if eps is None else eps
-    if isinstance(step, bool) or not isinstance(step, (int, float)) or not step > 0 or not math.isfinite(step):
-        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not _EPS_MIN <= step <= 1e300:
+        raise ValueError(f"eps must be a finite number >= {_EPS_MIN:.3g} (smaller steps vanish), got {eps!r}")
     result = []
     for i, x in enumerate(point):
         h = step * max(1.0, abs(x))
@@ -138,7 +139,8 @@ def gradcheck(
     if not callable(f):
         raise TypeError(f"f must be a function, got {type(f).__name__}")
     for name, val in (("rtol", rtol), ("atol", atol)):
-        if isinstance(val, bool) or not isinstance(val, (int, float)) or not val >= 0:
+        huge = type(val) is int and val > 1e300
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or not val >= 0 or huge:
             raise ValueError(f"{name} must be a number >= 0, got {val!r}")
     point = _floats(xs)
     labels = [x.label if isinstance(x, Value) else "" for x in (xs if isinstance(xs, (list, tuple)) else [xs])]
