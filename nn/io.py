@@ -146,7 +146,7 @@ def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
         size = os.fstat(f.fileno()).st_size
         if size > max_bytes:
             raise ValueError(f"{where} is {size} bytes, over the limit of {max_bytes} (pass max_bytes= to allow it)")
-        raw = f.read(max_bytes + 1)
+        raw = f.read(min(max_bytes, size) + 1)
     if len(raw) > max_bytes:
         raise ValueError(f"{where} is over the limit of {max_bytes} bytes (pass max_bytes= to allow it)")
     doc = _parse(raw, where)

@@ -128,7 +128,7 @@ def _reduce(terms: list[Value], count: int, reduction: str) -> Value:
 
 
 def _check_reduction(reduction: Any, fn: str) -> str:
-    if reduction not in ("mean", "sum"):
+    if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
         raise ValueError(f'{fn}: reduction must be "mean" or "sum", got {reduction!r}')
     return str(reduction)
 
@@ -246,10 +246,12 @@ def cross_entropy(predictions: Any, targets: Any, reduction: str = "mean") -> Va
 
 def l2_penalty(params: Iterable[Value], weight: float) -> Value:
     """weight * sum_i p_i^2 (add it to the loss); d/dp_i = 2 weight p_i."""
-    if isinstance(weight, bool) or not isinstance(weight, (numbers.Real, np.floating)) or not weight >= 0:
+    big = isinstance(weight, int) and weight > 1e300
+    if isinstance(weight, bool) or not isinstance(weight, (numbers.Real, np.floating)) or not weight >= 0 or big:
         raise ValueError(f"l2_penalty: weight must be a non-negative number, got {weight!r}")
-    if isinstance(params, Value):
-        raise TypeError("l2_penalty: params must be a list of Values (e.g. model.parameters()), got one Value")
+    if isinstance(params, Value) or not isinstance(params, Iterable):
+        what = "one Value" if isinstance(params, Value) else type(params).__name__
+        raise TypeError(f"l2_penalty: params must be a list of Values (e.g. model.parameters()), got {what}")
     ps = list(params)
     if not ps:
         raise ValueError("l2_penalty: params is empty; pass model.parameters()")

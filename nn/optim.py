@@ -41,7 +41,10 @@ def _params(params: Any, who: str) -> list[Value]:
 def _number(x: Any, name: str, who: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{who}: {name} must be a real number, got {type(x).__name__}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        raise ValueError(f"{who}: {name} is too large for a float64") from None
 
 
 def _at_least(x: Any, name: str, who: str, lo: float = 0.0) -> float:
