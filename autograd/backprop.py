@@ -119,6 +119,8 @@ def backward(root: Value, grad: Any = 1.0) -> None:
 
     from .config import FLAGS, is_anomaly_enabled
 
+    quiet = np.errstate(all="ignore")  # batch grads overflow to inf like floats do, without warnings
+    quiet.__enter__()
     try:
         if FLAGS.special and is_anomaly_enabled():
             from .anomaly import backward_checked
@@ -131,8 +133,9 @@ def backward(root: Value, grad: Any = 1.0) -> None:
             g = v.grad
             a = v._a
             if type(a) is tuple:
-                for p, d in zip(a, v._da):
-                    p.grad += g * d
+                rule = v._b  # an n-ary node may bring all its contributions at once
+                for p, c in zip(a, (g * d for d in v._da) if rule is None else rule(g)):
+                    p.grad += c
                     if p._a is not None:
                         n = p._n - 1
                         p._n = n
@@ -154,6 +157,7 @@ def backward(root: Value, grad: Any = 1.0) -> None:
                     if not n:
                         push(b)
     finally:
+        quiet.__exit__(None, None, None)
         if stack or root._n:  # interrupted (or the anomaly path): clear the counts for the next call
             for v in reverse_topological(root):
                 v._n = 0

@@ -68,19 +68,20 @@ def grad(
     order = reverse_topological(output)
     grads: dict[Value, Any] = {output: seed}
     get = grads.get
-    for v in order:
-        if v._a is None:
-            continue
-        g = get(v)
-        if g is None:
-            continue
-        ins, locs = _edges(v) if not create_graph else (_edges(v)[0], _graph_locals(v))
-        for p, d in zip(ins, locs):
-            c = g * d
-            if create_graph:
-                c = _fit(c, p)
-            old = get(p)
-            grads[p] = c if old is None else old + c
+    with np.errstate(all="ignore"):  # batch grads overflow to inf like floats do, without warnings
+        for v in order:
+            if v._a is None:
+                continue
+            g = get(v)
+            if g is None:
+                continue
+            ins, locs = _edges(v) if not create_graph else (_edges(v)[0], _graph_locals(v))
+            for p, d in zip(ins, locs):
+                c = g * d
+                if create_graph:
+                    c = _fit(c, p)
+                old = get(p)
+                grads[p] = c if old is None else old + c
     result = []
     for x in wanted:
         g = grads.get(x, 0.0)

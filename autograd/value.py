@@ -19,9 +19,11 @@ broadcast, and the chain rule sums its gradient over the batch: the edge then ca
 
 from __future__ import annotations
 
+import builtins
 import math
 import numbers
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from typing import Any, Union
 
 import numpy as np
@@ -179,6 +181,14 @@ def _unary(x: Value, op: Op, c: Any = None) -> Value:
     return _node(y, op, x, dy, None, c)
 
 
+def _quiet(f: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
+    """f(x, y) with numpy's overflow/invalid/divide warnings off: arrays get IEEE inf/nan silently, like floats."""
+    if type(x) is float and type(y) is float:
+        return f(x, y)
+    with np.errstate(all="ignore"):
+        return f(x, y)
+
+
 def _check_batches(x: Any, y: Any) -> None:
     if type(x) is np.ndarray and type(y) is np.ndarray and x.shape != y.shape:
         raise ValueError(f"batch sizes differ: {x.shape[0]} and {y.shape[0]} samples")
@@ -319,12 +329,13 @@ class Value:
                 v._n = 0
                 return v
             _check_batches(x, y)
-            return _binary(ops.ADD, x + y, self, _ONE, other, _ONE)
+            return _binary(ops.ADD, _quiet(operator.add, x, y), self, _ONE, other, _ONE)
         c = _const(other)
         if c is None:
             return NotImplemented
         _check_batches(self.data, c)
-        return _scalar_const(ops.ADD, self.data + c, self, _ONE)
+        x = self.data
+        return _scalar_const(ops.ADD, x + c if type(x) is float is type(c) else _quiet(operator.add, x, c), self, _ONE)
 
     __radd__ = __add__
 
@@ -333,12 +344,20 @@ class Value:
         if type(other) is Value:
             x, y = self.data, other.data
             _check_batches(x, y)
-            return _binary(ops.SUB, x - y, self, _ONE, other, _MINUS_ONE)
+            return _binary(
+                ops.SUB,
+                x - y if type(x) is float is type(y) else _quiet(operator.sub, x, y),
+                self,
+                _ONE,
+                other,
+                _MINUS_ONE,
+            )
         c = _const(other)
         if c is None:
             return NotImplemented
         _check_batches(self.data, c)
-        return _scalar_const(ops.SUB, self.data - c, self, _ONE)
+        x = self.data
+        return _scalar_const(ops.SUB, x - c if type(x) is float is type(c) else _quiet(operator.sub, x, c), self, _ONE)
 
     def __rsub__(self, other: Any) -> Value:
         """d(c-x)/dx = -1."""
@@ -346,7 +365,10 @@ class Value:
         if c is None:
             return NotImplemented
         _check_batches(self.data, c)
-        return _scalar_const(ops.SUB, c - self.data, self, _MINUS_ONE)
+        x = self.data
+        return _scalar_const(
+            ops.SUB, c - x if type(x) is float is type(c) else _quiet(operator.sub, c, x), self, _MINUS_ONE
+        )
 
     def __neg__(self) -> Value:
         """d(-x)/dx = -1."""
@@ -373,12 +395,13 @@ class Value:
                 v._n = 0
                 return v
             _check_batches(x, y)
-            return _binary(ops.MUL, x * y, self, y, other, x)
+            return _binary(ops.MUL, _quiet(operator.mul, x, y), self, y, other, x)
         c = _const(other)
         if c is None:
             return NotImplemented
         _check_batches(self.data, c)
-        return _scalar_const(ops.MUL, self.data * c, self, c)
+        x = self.data
+        return _scalar_const(ops.MUL, x * c if type(x) is float is type(c) else _quiet(operator.mul, x, c), self, c)
 
     __rmul__ = __mul__
 
@@ -390,7 +413,7 @@ class Value:
             div = _safe_div if type(x) is float and type(y) is float else _array_div
             q = div(x, y)
             inv = div(1.0, y)
-            return _binary(ops.DIV, q, self, inv, other, -q * inv)
+            return _binary(ops.DIV, q, self, inv, other, _quiet(operator.mul, -q, inv))
         c = _const(other)
         if c is None:
             return NotImplemented
@@ -408,7 +431,7 @@ class Value:
         _check_batches(x, c)
         div = _safe_div if type(x) is float and type(c) is float else _array_div
         q = div(c, x)
-        return _scalar_const(ops.RDIV, q, self, -q * div(1.0, x), c)
+        return _scalar_const(ops.RDIV, q, self, _quiet(operator.mul, -q, div(1.0, x)), c)
 
     def __pow__(self, other: Any) -> Value:
         """d(x^c)/dx = c x^(c-1); with a Value exponent also d(x^y)/dy = x^y ln x."""
@@ -491,14 +514,18 @@ class Value:
         d = self.data
         if isinstance(d, float):
             return _node(d, ops.SUM, self, _ONE)
-        return _node(float(d.sum()), ops.SUM, self, np.ones_like(d))
+        with np.errstate(all="ignore"):
+            total = float(d.sum())
+        return _node(total, ops.SUM, self, np.ones_like(d))
 
     def mean(self) -> Value:
         """Mean over the batch: d(mean x)/dx_i = 1/m.  On a scalar Value: the identity."""
         d = self.data
         if isinstance(d, float):
             return _node(d, ops.MEAN, self, _ONE)
-        return _node(float(d.mean()), ops.MEAN, self, np.full_like(d, 1.0 / d.size))
+        with np.errstate(all="ignore"):
+            mean = float(d.mean())
+        return _node(mean, ops.MEAN, self, np.full_like(d, 1.0 / d.size))
 
     # ------------------------------------------------------------ comparisons (on data)
     def __lt__(self, other: Any) -> Any:
@@ -594,14 +621,14 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
         if isinstance(v, Value):
             ins.append(v)
             try:
-                total = total + v.data
+                total = total + v.data if type(total) is float is type(v.data) else _quiet(operator.add, total, v.data)
             except ValueError:  # numpy cannot broadcast two batches of different sizes
                 raise ValueError(f"batch sizes differ in autograd.sum: {np.shape(total)} and {v.shape}") from None
         else:
             c = _const(v, "autograd.sum values")
             if c is None:
                 raise TypeError(f"autograd.sum takes Values or numbers, got {type(v).__name__}")
-            total = total + c
+            total = total + c if type(total) is float is type(c) else _quiet(operator.add, total, c)
     if not ins:
         return Value(total)
     shapes = {np.shape(v.data) for v in ins if type(v.data) is np.ndarray}
@@ -631,10 +658,16 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
         raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
     if not ws:
         raise ValueError("dot of empty sequences: give at least one term")
+    fast = _dot_of_values(ws, xs)
+    if fast is not None:
+        return fast
     ins: list[Value] = []
     locs: list[Any] = []
     partners: list[int] = []  # for each input, the index of the other factor's Value, or -1 for a constant
+    terms: list[int] = []  # for each input, its term in (coefs, rows) or -1
     total: Any = 0.0
+    coefs: list[float] = []  # batch terms scalar * array, summed with one matrix-vector product
+    rows: list[np.ndarray] = []
     for i, (w, x) in enumerate(zip(ws, xs)):
         wv, xv = isinstance(w, Value), isinstance(x, Value)
         wd = w.data if wv else _const(w, "dot weights")
@@ -642,22 +675,128 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
         if wd is None or xd is None:
             bad, arg = (w, "weights") if wd is None else (x, "inputs")
             raise TypeError(f"dot term {i}: {arg}[{i}] must be a Value or a number, got {type(bad).__name__}")
-        _check_batches(wd, xd)
-        total = total + wd * xd
+        term = -1
+        if type(wd) is float and type(xd) is np.ndarray:
+            term = len(rows)
+            coefs.append(wd)
+            rows.append(xd)
+        elif type(xd) is float and type(wd) is np.ndarray:
+            term = len(rows)
+            coefs.append(xd)
+            rows.append(wd)
+        else:
+            _check_batches(wd, xd)
+            total = _quiet(operator.add, total, _quiet(operator.mul, wd, xd))
         n = len(ins)
         if wv:
             ins.append(w)
             locs.append(xd)
             partners.append(n + 1 if xv else -1)
+            terms.append(term)
         if xv:
             ins.append(x)
             locs.append(wd)
             partners.append(n if wv else -1)
-    if type(total) is np.ndarray:
-        locs = [_Reduce(d) if type(v.data) is float else d for v, d in zip(ins, locs)]  # scalar input: sum the batch
-        shapes = {np.shape(v.data) for v in ins if type(v.data) is np.ndarray}
+            terms.append(term)
+    rule = None
+    if rows:
+        shapes = {r.shape for r in rows}
+        if type(total) is np.ndarray:
+            shapes.add(total.shape)
         if len(shapes) > 1:
             raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
+        stacked = np.stack(rows)
+        total = _quiet(operator.add, total, _quiet(np.dot, coefs, stacked))
+        if all(t >= 0 for t in terms):  # every term is scalar x batch: backward in two array ops
+            rule = _DotBackward(stacked, np.array(coefs), ins, terms)
+    if type(total) is np.ndarray:
+        locs = [_Reduce(d) if type(v.data) is float else d for v, d in zip(ins, locs)]  # scalar input: sum the batch
     if not ins:
         return Value(total)
-    return _node(total, ops.DOT, tuple(ins), tuple(locs), None, tuple(partners))
+    v = _node(total, ops.DOT, tuple(ins), tuple(locs), None, tuple(partners))
+    if v._a is not None:
+        v._b = rule
+    return v
+
+
+def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
+    """``dot`` when every factor is a Value and the weights are scalars: a neuron, per sample or over a batch.
+
+    Inputs are interleaved (w0, x0, w1, x1, ...), as the general path would order them.
+    """
+    if not all(type(w) is Value for w in ws) or not all(type(x) is Value for x in xs):
+        return None
+    wd = [w.data for w in ws]
+    if not all(type(d) is float for d in wd):
+        return None
+    xd = [x.data for x in xs]
+    n = len(ws)
+    ins: list[Any] = [None] * (2 * n)
+    ins[0::2] = ws
+    ins[1::2] = xs
+    locs: list[Any] = [None] * (2 * n)
+    if all(type(d) is float for d in xd):
+        locs[0::2] = xd
+        locs[1::2] = wd
+        v = _node(builtins.sum(map(float.__mul__, wd, xd)), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
+        return v
+    if not all(type(d) is np.ndarray for d in xd):
+        return None
+    shapes = {d.shape for d in xd}
+    if len(shapes) > 1:
+        raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
+    rows = np.stack(xd)
+    coefs = np.array(wd)
+    locs[0::2] = [_Reduce(d) for d in xd]
+    locs[1::2] = wd
+    v = _node(_quiet(np.dot, coefs, rows), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
+    if v._a is not None:
+        v._b = _PairsBackward(rows, coefs)
+    return v
+
+
+_PARTNERS: dict[int, tuple[int, ...]] = {}
+
+
+def _pair_partners(n: int) -> tuple[int, ...]:
+    """(1, 0, 3, 2, ...): in an interleaved dot, each input's partner is its neighbour."""
+    p = _PARTNERS.get(n)
+    if p is None:
+        p = _PARTNERS[n] = tuple(i ^ 1 for i in range(2 * n))
+    return p
+
+
+class _PairsBackward:
+    """Contributions of an interleaved batch dot (w0, x0, w1, x1, ...): rows @ g for the w's, w * g for the x's."""
+
+    __slots__ = ("coefs", "rows")
+
+    def __init__(self, rows: np.ndarray, coefs: np.ndarray) -> None:
+        self.rows = rows
+        self.coefs = coefs
+
+    def __call__(self, g: Any) -> list[Any]:
+        if type(g) is not np.ndarray:
+            g = np.full(self.rows.shape[1], g)
+        out: list[Any] = [None] * (2 * len(self.coefs))
+        out[0::2] = (self.rows @ g).tolist()
+        out[1::2] = list(np.multiply.outer(self.coefs, g))
+        return out
+
+
+class _DotBackward:
+    """All of a batch dot node's contributions at once: rows @ g for its scalar inputs, coef * g for its batch ones."""
+
+    __slots__ = ("coefs", "pick", "rows")
+
+    def __init__(self, rows: np.ndarray, coefs: np.ndarray, ins: list[Value], terms: list[int]) -> None:
+        self.rows = rows
+        self.coefs = coefs
+        self.pick = [(type(v.data) is float, t) for v, t in zip(ins, terms)]
+
+    def __call__(self, g: Any) -> list[Any]:
+        if type(g) is not np.ndarray:
+            g = np.full(self.rows.shape[1], g)
+        sums = (self.rows @ g).tolist()
+        coefs = self.coefs
+        return [sums[t] if scalar else coefs[t] * g for scalar, t in self.pick]

@@ -432,7 +432,6 @@ def test_ieee_scalar(build: Callable[[Any], Any], x: float, value: float, grad: 
     assert all(same_float(a, g) for a in gb)
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap: batch + - * and their backward run numpy without errstate")
 @pytest.mark.parametrize(
     "build",
     [
