@@ -28,7 +28,7 @@ def _scale(value: Any, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} ({value!r})")
     try:
-        value = float(value)
+        value = float(value) + 0.0  # -0.0 -> 0.0: numpy's samplers refuse a negative-signed scale
     except OverflowError:
         raise ValueError(f"{name} is too large for a float64") from None
     if not math.isfinite(value) or value < 0:
