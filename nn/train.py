@@ -83,7 +83,7 @@ def _output_activation(model: Any) -> str:
 def _check_X(model: Any, X: Any, name: str = "X") -> np.ndarray:
     try:
         X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise TypeError(f"{name} must be a 2-D array of numbers (samples x features)") from None
     nin = _nin(model)
     if X.ndim != 2 or X.shape[1] != nin:
@@ -155,7 +155,7 @@ def _loss_fn(loss: Any) -> Callable[..., Value]:
         "cross_entropy": losses.cross_entropy,
         "hinge": losses.hinge_loss,
     }
-    if loss not in table:
+    if not isinstance(loss, str) or loss not in table:
         raise ValueError(f"loss must be a callable or one of {LOSSES}, got {loss!r}")
     return table[loss]  # type: ignore[return-value]
 
@@ -253,7 +253,12 @@ def fit(
             raise TypeError("validation_data must be a tuple (X_val, y_val)")
         Xv = _check_X(model, validation_data[0], "validation_data X")
         yv = _check_y(validation_data[1], Xv.shape[0], "validation_data y")
-    rng = np.random.default_rng(seed)
+    for flag, setting in (("progress", progress), ("batched", batched)):
+        if not isinstance(setting, (bool, int, np.bool_)):
+            raise TypeError(f"{flag} must be True or False, got {type(setting).__name__}")
+    from .data import _seed
+
+    rng = np.random.default_rng(_seed(seed))
     activation = _output_activation(model)
     m = X.shape[0]
     size = m if batch_size is None else min(batch_size, m)
