@@ -198,6 +198,8 @@ def train_test_split(
         raise ValueError(f"need at least 2 samples to split, got {m}")
     k = _test_count(test_size, m)
     rng = np.random.default_rng(_seed(seed))
+    if not isinstance(stratify, (bool, int, np.bool_)):
+        raise TypeError(f"stratify must be True or False, got {type(stratify).__name__}")
     if not stratify:
         order = rng.permutation(m)
         test, train = order[:k], order[k:]

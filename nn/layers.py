@@ -277,8 +277,8 @@ class BatchNorm(Module):
         n = _check_count(num_features, "num_features")
         if not isinstance(momentum, (numbers.Real, np.floating)) or not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be a number in [0, 1], got {momentum!r}")
-        if not isinstance(eps, (numbers.Real, np.floating)) or not eps > 0.0:
-            raise ValueError(f"eps must be a positive number, got {eps!r}")
+        if not isinstance(eps, (numbers.Real, np.floating)) or not 0.0 < eps < 1e300:
+            raise ValueError(f"eps must be a positive finite number, got {eps!r}")
         self.num_features = n
         self.momentum = float(momentum)
         self.eps = float(eps)

@@ -104,6 +104,8 @@ class Module:
 
         MLP and Sequential do this when built; call it on your own Module after assigning its parts.
         """
+        if not isinstance(prefix, str):
+            raise TypeError(f"name must be a str, got {type(prefix).__name__}")
         for name, mod in self.named_modules(prefix):
             mod.name = name
         for name, p in self.named_parameters(prefix):
