@@ -17,16 +17,18 @@ import json
 import math
 import os
 import signal
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -38,7 +40,7 @@ except ImportError:  # pragma: no cover - nn is part of the project
     nn = None
 
 ALLOWED = (TypeError, ValueError, FloatingPointError)
-TIMEOUT = 5.0
+TIMEOUT = 3.0
 COUNTS: Counter[str] = Counter()
 
 
@@ -88,6 +90,8 @@ def _f(*xs: Any) -> Any:
 
 class Ctx:
     """Valid values that must agree with each other inside one call (a graph and its leaves)."""
+
+    mlp: Any
 
     def __init__(self) -> None:
         self.out, self.leaves = _graph()
@@ -286,7 +290,13 @@ def try_call(target: Target, p: str, value: Any, cls: str) -> Outcome:
     try:
         with np.errstate(all="ignore"), deadline():
             target.call(ctx, {p: value})
-    except ALLOWED as e:
+    except LookupError:
+        raise
+    except (Hang, MemoryError, OverflowError, *ALLOWED) as e:
+        if p in WORK and cls == "huge":  # asked for an astronomically large model/dataset: any refusal will do
+            return Outcome(cls, "too_big_by_request")
+        if not isinstance(e, ALLOWED):
+            return Outcome(cls, f"BAD: {type(e).__name__}", str(e)[:200])
         if target.name.startswith("Value.__") and isinstance(e, TypeError):
             # Python's operator protocol: "unsupported operand type(s)", "can't multiply sequence by ..."
             ok = any(w in str(e) for w in ("operand", "compare", "sequence", "Value", type(value).__name__))
@@ -295,10 +305,10 @@ def try_call(target: Target, p: str, value: Any, cls: str) -> Outcome:
         if not ok:
             return Outcome(cls, f"BAD: {type(e).__name__} does not name {p!r}", str(e)[:200])
         return Outcome(cls, type(e).__name__)
-    except Hang:
-        return Outcome(cls, "BAD: hang", "")
-    except LookupError:
-        raise
+    except OSError as e:  # a bad file path: the OS's own error (FileNotFoundError, IsADirectoryError, ...)
+        if p == "path":
+            return Outcome(cls, "OSError")
+        return Outcome(cls, f"BAD: {type(e).__name__}", str(e)[:200])
     except BaseException as e:
         return Outcome(cls, f"BAD: {type(e).__name__}", str(e)[:200])
     return Outcome(cls, "worked")
@@ -310,9 +320,9 @@ def _short(v: Any) -> str:
 
 
 def run_target(target: Target) -> list[str]:
-    problems = []
+    problems: list[str] = []
     ctx = Ctx()
-    with deadline():
+    with deadline(60.0):  # the first call may import a lot (nn.digits loads scikit-learn)
         target.call(ctx, {})  # the baseline call must work
     for p in target.params:
         for cls, value in bad_values(target.valid(Ctx(), p)):
@@ -328,6 +338,217 @@ def run_target(target: Target) -> list[str]:
 def test_autograd_bad_inputs(name: str) -> None:
     problems = run_target(TARGETS[name])
     assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------------------ nn
+def _X(c: Ctx) -> np.ndarray:
+    return np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75], [0.1, 0.2]])
+
+
+def _mlp(c: Ctx) -> Any:
+    """One model per call, shared by the arguments that must agree (model, params, a loss built from it)."""
+    if not hasattr(c, "mlp"):
+        c.mlp = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    return c.mlp
+
+
+def _saved(c: Ctx) -> str:
+    path = os.path.abspath("valid_model.json")
+    if not os.path.exists(path):
+        nn.save(_mlp(c), path)
+    return path
+
+
+def _torch_seq(c: Ctx) -> Any:
+    import torch
+
+    return torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+
+
+def _ref_params(c: Ctx) -> Any:
+    return nn.reference.initialize_parameters([2, 3, 1], seed=1)
+
+
+def _ref_forward(c: Ctx) -> Any:
+    return nn.reference.L_model_forward(_X(c).T, _ref_params(c))
+
+
+NN_VALID: dict[Any, Callable[[Ctx], Any]] = {
+    "nin": lambda c: 2,
+    "nout": lambda c: 3,
+    "sizes": lambda c: [3, 1],
+    "activation": lambda c: "tanh",
+    "hidden_activation": lambda c: "relu",
+    "output_activation": lambda c: None,
+    ("compute_cost", "output_activation"): lambda c: "sigmoid",
+    ("L_model_forward", "output_activation"): lambda c: "sigmoid",
+    ("linear_activation_forward", "activation"): lambda c: "relu",
+    ("linear_activation_backward", "activation"): lambda c: "relu",
+    "init": lambda c: "xavier",
+    "seed": lambda c: 0,
+    "rng": lambda c: 0,
+    "name": lambda c: "n",
+    "params": lambda c: _mlp(c).parameters(),
+    "lr": lambda c: 0.01,
+    "momentum": lambda c: 0.5,
+    "dampening": lambda c: 0.0,
+    "nesterov": lambda c: False,
+    "weight_decay": lambda c: 0.0,
+    "betas": lambda c: (0.9, 0.999),
+    "eps": lambda c: 1e-8,
+    "amsgrad": lambda c: False,
+    "alpha": lambda c: 0.99,
+    "centered": lambda c: False,
+    "num_features": lambda c: 2,
+    "p": lambda c: 0.5,
+    "model": _mlp,
+    "X": _X,
+    "y": lambda c: np.array([0.0, 1.0, 1.0, 0.0]),
+    "predictions": lambda c: [Value(np.array([0.2, 0.7, 0.4]))],
+    "targets": lambda c: [0.0, 1.0, 1.0],
+    ("cross_entropy", "predictions"): lambda c: [Value(np.array([0.2, 0.7, 0.4])), Value(np.array([1.0, -1.0, 0.5]))],
+    ("hinge_loss", "targets"): lambda c: [-1.0, 1.0, 1.0],
+    "reduction": lambda c: "mean",
+    "weight": lambda c: 0.1,
+    "n": lambda c: 20,
+    "classes": lambda c: 2,
+    "noise": lambda c: 0.1,
+    "centers": lambda c: 3,
+    "features": lambda c: 2,
+    "std": lambda c: 0.5,
+    "factor": lambda c: 0.5,
+    "test_size": lambda c: 0.25,
+    "stratify": lambda c: False,
+    ("train_test_split", "X"): lambda c: np.arange(40.0).reshape(20, 2),
+    ("train_test_split", "y"): lambda c: np.array([0.0, 1.0] * 10),
+    "max_norm": lambda c: 1.0,
+    "norm_type": lambda c: 2.0,
+    "clip_value": lambda c: 1.0,
+    "loss": lambda c: None,
+    ("trace_layers", "loss"): lambda c: nn.mse_loss(_mlp(c)(_X(c)), [0.0, 1.0, 1.0, 0.0]),
+    "optimizer": lambda c: "adam",
+    "epochs": lambda c: 2,
+    "batch_size": lambda c: None,
+    "validation_data": lambda c: None,
+    "progress": lambda c: False,
+    "batched": lambda c: True,
+    "path": _saved,
+    ("save", "path"): lambda c: os.path.abspath("saved_model.json"),
+    "max_bytes": lambda c: 10**6,
+    "seq": _torch_seq,
+    "x": lambda c: [0.5, -1.0],
+    "state": lambda c: _mlp(c).state_dict(),
+    "mode": lambda c: True,
+    "m1": lambda c: nn.Layer(2, 3, name="a"),
+    "m2": lambda c: nn.Layer(3, 1, name="b"),
+    "layer_dims": lambda c: [2, 3, 1],
+    "scale": lambda c: 0.01,
+    "parameters": _ref_params,
+    "AL": lambda c: _ref_forward(c)[0],
+    "Y": lambda c: np.array([[0.0, 1.0, 1.0, 0.0]]),
+    "caches": lambda c: _ref_forward(c)[1],
+    "A": lambda c: _X(c).T,
+    "A_prev": lambda c: _X(c).T,
+    "W": lambda c: _ref_params(c)["W1"],
+    "b": lambda c: _ref_params(c)["b1"],
+    "dZ": lambda c: np.ones((3, 4)),
+    "dA": lambda c: np.ones((3, 4)),
+    "cache": lambda c: _ref_forward(c)[1][0],
+    ("linear_backward", "cache"): lambda c: _ref_forward(c)[1][0][0],
+}
+VALID.update(NN_VALID)
+ALIASES.update(
+    {
+        "x": ("input",),
+        "X": ("input", "x", "y must"),
+        "m1": ("module",),
+        "m2": ("module",),
+        "seq": ("sequential",),
+        "betas": ("beta",),
+        "path": ("model file", "file"),
+        "state": ("state_dict",),
+        "model": ("mlp",),
+        # a mismatch between two arguments may be reported under the other one's name
+        "predictions": ("sample", "targets", "outputs", "class"),
+        "targets": ("class",),
+        "parameters": ("w1", "b1", "parameters"),
+    }
+)
+# parameters that ask for an amount of work: a huge value may legitimately take long or not fit in memory
+WORK = {"nin", "nout", "sizes", "n", "epochs", "num_features", "centers", "features", "classes", "layer_dims"}
+
+
+def _nn_call(cls_name: str, method: str) -> Callable[..., Any]:
+    def call(arg: Any) -> Any:
+        obj = _mlp(Ctx()) if cls_name == "MLP" else nn.Layer(2, 3) if cls_name == "Layer" else nn.Neuron(2)
+        return getattr(obj, method)(arg)
+
+    return call
+
+
+def nn_targets() -> list[Target]:
+    if nn is None:
+        return []
+    targets: list[Target] = []
+    seen: set[int] = set()
+    modules = [(nn, "nn"), (nn.init, "nn.init"), (nn.reference, "nn.reference")]
+    for mod, prefix in modules:
+        for n in _public(mod):
+            obj = getattr(mod, n)
+            if not callable(obj) or isinstance(obj, type(nn)) or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if n == "Sequential":
+                targets.append(Target("nn.Sequential", lambda m1, m2: nn.Sequential(m1, m2), ["m1", "m2"]))
+                continue
+            t = _from_signature(f"{prefix}.{n}", obj)
+            t.params = [p for p in t.params if not p.startswith("_")]
+            targets.append(t)
+    for cls_name in ("MLP", "Layer", "Neuron"):
+        targets.append(Target(f"{cls_name}.__call__", _nn_call(cls_name, "__call__"), ["x"]))
+    targets.append(Target("Module.load_state_dict", _nn_call("MLP", "load_state_dict"), ["state"]))
+    targets.append(Target("Module.train", _nn_call("MLP", "train"), ["mode"]))
+    return targets
+
+
+NN_TARGETS = {t.name: t for t in nn_targets()}
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """nn calls that write files (save with a bad path that is still a string) write here."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+REFERENCE_GAP = (
+    "nn.reference is the documents' numpy code as they wrote it: it does not validate its arrays, so wrong "
+    "shapes/types surface as numpy's own errors (reported to the nn owners, not fixed here)"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=REFERENCE_GAP, strict=False))
+        if n.startswith("nn.reference.")
+        else n
+        for n in sorted(NN_TARGETS)
+    ],
+)
+def test_nn_bad_inputs(name: str, in_tmp: Path) -> None:
+    target = NN_TARGETS[name]
+    if target.name.endswith("_torch"):
+        pytest.importorskip("torch", reason="SKIPPED LOUDLY: torch not installed, nn.to_torch/from_torch not fuzzed")
+    problems = run_target(target)
+    assert not problems, "\n".join(problems)
+
+
+def test_torch_bridge_without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    for fn, arg in ((nn.to_torch, nn.MLP(2, [1], seed=0)), (nn.from_torch, object())):
+        with pytest.raises(ImportError, match=r"pip install 'scalargrad\[torch\]'"):
+            fn(arg)
 
 
 ANY_VALUE = st.one_of(
@@ -357,10 +578,16 @@ def _class_of(v: Any) -> str:
     return "random_other"
 
 
-@settings(max_examples=150)
-@given(st.sampled_from(sorted(TARGETS)), st.data())
-def test_random_values_anywhere(name: str, data: st.DataObject) -> None:
-    target = TARGETS[name]
+RANDOM_TARGETS = {
+    **TARGETS,
+    **{k: v for k, v in NN_TARGETS.items() if not k.startswith(("nn.reference.", "nn.to_torch", "nn.from_torch"))},
+}
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(sorted(RANDOM_TARGETS)), data=st.data())
+def test_random_values_anywhere(name: str, data: st.DataObject, in_tmp: Path) -> None:
+    target = RANDOM_TARGETS[name]
     if not target.params:
         return
     p = data.draw(st.sampled_from(target.params))
