@@ -724,23 +724,24 @@ def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
 
     Inputs are interleaved (w0, x0, w1, x1, ...), as the general path would order them.
     """
-    if not all(type(w) is Value for w in ws) or not all(type(x) is Value for x in xs):
+    if set(map(type, ws)) != _JUST_VALUE or set(map(type, xs)) != _JUST_VALUE:
         return None
-    wd = [w.data for w in ws]
-    if not all(type(d) is float for d in wd):
+    wd = list(map(_data_of, ws))
+    if set(map(type, wd)) != _JUST_FLOAT:
         return None
-    xd = [x.data for x in xs]
+    xd = list(map(_data_of, xs))
+    kinds = set(map(type, xd))
     n = len(ws)
     ins: list[Any] = [None] * (2 * n)
     ins[0::2] = ws
     ins[1::2] = xs
     locs: list[Any] = [None] * (2 * n)
-    if all(type(d) is float for d in xd):
+    if kinds == _JUST_FLOAT:
         locs[0::2] = xd
         locs[1::2] = wd
         v = _node(builtins.sum(map(float.__mul__, wd, xd)), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
         return v
-    if not all(type(d) is np.ndarray for d in xd):
+    if kinds != _JUST_ARRAY:
         return None
     shapes = {d.shape for d in xd}
     if len(shapes) > 1:
@@ -756,6 +757,8 @@ def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
 
 
 _PARTNERS: dict[int, tuple[int, ...]] = {}
+_JUST_VALUE, _JUST_FLOAT, _JUST_ARRAY = {Value}, {float}, {np.ndarray}
+_data_of = operator.attrgetter("data")
 
 
 def _pair_partners(n: int) -> tuple[int, ...]:
