@@ -76,7 +76,11 @@ def main() -> list[list[str]]:
         med = run_deep(lambda work=work: interleaved(work, repeats=7))
         ns = {k: v / n * 1e9 for k, v in med.items()}
         ratio = ns["micrograd"] / ns["ours"]
-        row = [f"ns per node, chain of {n:.0e} (fwd+bwd+free)", f"{ns['micrograd']:.0f}", f"{ns['ours']:.0f} ({ratio:.1f}x)"]
+        row = [
+            f"ns per node, chain of {n:.0e} (fwd+bwd+free)",
+            f"{ns['micrograd']:.0f}",
+            f"{ns['ours']:.0f} ({ratio:.1f}x)",
+        ]
         row.append(f"{ns['torch']:.0f} ({ns['micrograd'] / ns['torch']:.1f}x)" if have_torch else "-")
         rows.append(row)
     mem_ours = bytes_per_node(Value, 10**5)

@@ -32,7 +32,7 @@ def run_deep(fn: Callable[[], Any]) -> Any:
 def interleaved(workloads: dict[str, Callable[[], Any]], repeats: int = 7) -> dict[str, float]:
     """Median seconds per workload, run A B C A B C ... so drift hits them all alike (GC stays on)."""
     times: dict[str, list[float]] = {name: [] for name in workloads}
-    for name, fn in workloads.items():  # warm-up
+    for fn in workloads.values():  # warm-up
         fn()
     for _ in range(repeats):
         for name, fn in workloads.items():

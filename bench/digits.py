@@ -34,7 +34,9 @@ def ours(Xtr: np.ndarray, Xte: np.ndarray, ytr: np.ndarray, yte: np.ndarray, mod
     return (at if reached > 0 else float("nan")), reached, nn.accuracy(model, Xte, yte)
 
 
-def torch_run(Xtr: np.ndarray, Xte: np.ndarray, ytr: np.ndarray, yte: np.ndarray, model: nn.MLP) -> tuple[float, int, float]:
+def torch_run(
+    Xtr: np.ndarray, Xte: np.ndarray, ytr: np.ndarray, yte: np.ndarray, model: nn.MLP
+) -> tuple[float, int, float]:
     import torch
 
     seq = nn.to_torch(model)

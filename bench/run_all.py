@@ -9,11 +9,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import chain  # noqa: E402
-import demo_step  # noqa: E402
-import digits  # noqa: E402
-import numpy as np  # noqa: E402
-from common import table  # noqa: E402
+import chain
+import demo_step
+import digits
+import numpy as np
+from common import table
 
 
 def machine() -> str:
