@@ -22,6 +22,13 @@ LOSSES = ("auto", "bce_with_logits", "bce", "mse", "hinge", "cross_entropy")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "prelu", "linear")
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Show each flag's default, except where it is None (the help text then says what None means)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
 def _sizes(text: str) -> list[int]:
     text = text.strip()
     if not text:
@@ -68,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="train an MLP on a built-in dataset and write plots, the model and a graph",
         description="Train an MLP (batch mode, one graph per batch) and write loss.png, boundary.png "
         "(predictions.png for digits), model.json and graph.svg into --out.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Help,
     )
     t.add_argument("--dataset", choices=DATASETS, default="spiral", help="built-in dataset (digits needs scikit-learn)")
     t.add_argument(
