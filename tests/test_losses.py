@@ -114,6 +114,20 @@ def test_bce_is_stable_at_0_and_1_like_torch() -> None:
     assert loss.data == pytest.approx(ref.item(), rel=1e-12)
 
 
+def test_bce_with_logits_second_derivative_at_zero() -> None:
+    # d2/dz2 (softplus(z) - t z) = sigmoid(z) (1 - sigmoid(z)): 1/4 at z = 0 exactly, in scalar and batch mode
+    import autograd
+
+    for z0 in (0.0, np.array([0.0, 0.0, 1.5, -2.0])):
+        z = Value(z0)
+        loss = nn.binary_cross_entropy_with_logits(z, np.zeros(np.shape(z0) or 1))
+        (g,) = autograd.grad(loss, [z], create_graph=True)
+        (h,) = autograd.grad(g.sum() if g.shape else g, [z])
+        s = _sigmoid(np.asarray(z0, dtype=np.float64))
+        m = np.size(z0)
+        np.testing.assert_allclose(h, s * (1 - s) / m, rtol=1e-12)
+
+
 def test_bce_with_logits_is_stable_and_right_at_zero() -> None:
     z = [Value(0.0), Value(1000.0), Value(-1000.0), Value(40.0)]
     t = [1.0, 0.0, 1.0, 1.0]
