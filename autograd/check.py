@@ -86,7 +86,9 @@ class GradcheckResult:
 
     @property
     def rel_errors(self) -> list[float]:
-        return [abs(a - n) / max(abs(a), abs(n), 1e-300) if a != n else 0.0 for a, n in zip(self.analytic, self.numeric)]
+        return [
+            abs(a - n) / max(abs(a), abs(n), 1e-300) if a != n else 0.0 for a, n in zip(self.analytic, self.numeric)
+        ]
 
     @property
     def difference(self) -> float:
