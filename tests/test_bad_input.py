@@ -330,8 +330,9 @@ def run_target(target: Target) -> list[str]:
     for p in target.params:
         for cls, value in bad_values(target.valid(Ctx(), p)):
             out = try_call(target, p, value, cls)
-            COUNTS[f"{cls}.{out.kind if not out.kind.startswith('BAD') else 'BAD'}"] += 1
-            COUNTS["calls"] += 1
+            scope = "reference." if target.name.startswith("nn.reference.") else ""
+            COUNTS[f"{scope}{cls}.{out.kind if not out.kind.startswith('BAD') else 'BAD'}"] += 1
+            COUNTS[f"{scope}calls"] += 1
             if out.kind.startswith("BAD"):
                 problems.append(f"{target.name}({p}={_short(value)}) [{cls}]: {out.kind}: {out.detail}")
     return problems

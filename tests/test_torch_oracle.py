@@ -463,6 +463,16 @@ LOSSES = ["mse", "bce", "bce_logits", "hinge", "cross_entropy"]
 def test_random_mlps_and_losses_match_torch(
     act: str, out_act: str, loss: str, hidden: list[int], nin: int, m: int, seed: int
 ) -> None:
+    _check_mlp(act, out_act, loss, hidden, nin, m, seed)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("act", ACTS)
+def test_every_activation_with_every_loss(act: str, loss: str) -> None:
+    _check_mlp(act, act, loss, [4, 3], 3, 5, 11)
+
+
+def _check_mlp(act: str, out_act: str, loss: str, hidden: list[int], nin: int, m: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     k = 3 if loss == "cross_entropy" else rng.integers(1, 3)
     model = nn.MLP(nin, [*hidden, int(k)], activation=act, output_activation=out_act, seed=seed % 1000)
