@@ -106,12 +106,7 @@ def backward_checked(order: list[Any]) -> None:
     Same arithmetic in the same order as the fast loop, so the grads are identical; the first
     edge whose contribution ``upstream * local derivative`` is NaN or inf raises ``FloatingPointError``.
     """
-    try:
-        _checked(order)
-    finally:
-        if order and "_n" in type(order[0]).__slots__:  # backward's consumer counts must be 0 for the next call
-            for v in order:
-                v._n = 0
+    _checked(order)
 
 
 def _checked(order: list[Any]) -> None:

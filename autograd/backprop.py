@@ -82,46 +82,46 @@ def backward(root: Value, grad: Any = 1.0) -> None:
     if root._a is None:
         root.grad += seed
         return
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        v = pop()
-        a = v._a
-        if type(a) is tuple:
-            for p in a:
-                if p._a is not None:
-                    n = p._n
-                    if n:
-                        p._n = n + 1
-                    else:
-                        p._n = 1
-                        p.grad = 0.0
-                        push(p)
-            continue
-        if a._a is not None:
-            n = a._n
-            if n:
-                a._n = n + 1
-            else:
-                a._n = 1
-                a.grad = 0.0
-                push(a)
-        b = v._b
-        if b is not None and b._a is not None:
-            n = b._n
-            if n:
-                b._n = n + 1
-            else:
-                b._n = 1
-                b.grad = 0.0
-                push(b)
-    root.grad = seed
-
     from .config import FLAGS, is_anomaly_enabled
 
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    completed = False
     quiet = np.errstate(all="ignore")  # batch grads overflow to inf like floats do, without warnings
     quiet.__enter__()
     try:
+        while stack:
+            v = pop()
+            a = v._a
+            if type(a) is tuple:
+                for p in a:
+                    if p._a is not None:
+                        n = p._n
+                        if n:
+                            p._n = n + 1
+                        else:
+                            p._n = 1
+                            p.grad = 0.0
+                            push(p)
+                continue
+            if a._a is not None:
+                n = a._n
+                if n:
+                    a._n = n + 1
+                else:
+                    a._n = 1
+                    a.grad = 0.0
+                    push(a)
+            b = v._b
+            if b is not None and b._a is not None:
+                n = b._n
+                if n:
+                    b._n = n + 1
+                else:
+                    b._n = 1
+                    b.grad = 0.0
+                    push(b)
+        root.grad = seed
         if FLAGS.special and is_anomaly_enabled():
             from .anomaly import backward_checked
 
@@ -156,9 +156,10 @@ def backward(root: Value, grad: Any = 1.0) -> None:
                     b._n = n
                     if not n:
                         push(b)
+        completed = True
     finally:
         quiet.__exit__(None, None, None)
-        if stack or root._n:  # interrupted (or the anomaly path): clear the counts for the next call
+        if not completed:  # interrupted, or the anomaly path: clear the counts for the next call
             for v in reverse_topological(root):
                 v._n = 0
 

@@ -240,3 +240,29 @@ def test_dropping_the_graph_frees_it() -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+def test_interrupted_backward_leaves_the_next_one_correct() -> None:
+    """An exception mid-backward must not leave stale consumer counts behind (they live on the nodes)."""
+
+    class Boom:
+        def __rmul__(self, g: object) -> float:
+            raise KeyboardInterrupt
+
+    def build() -> tuple[Value, Value]:
+        x = Value(0.7)
+        h = x.tanh()
+        return x, (h * h + h).sin() * h
+
+    x, y = build()
+    x_ref, y_ref = build()
+    y_ref.backward()
+    victim = y._a._a  # an interior node several edges below the root
+    saved = victim._da
+    victim._da = Boom()
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    victim._da = saved
+    x.grad = 0.0
+    y.backward()
+    assert x.grad == pytest.approx(x_ref.grad, rel=1e-15)
