@@ -1,7 +1,7 @@
 """Layers built from Values: ``Neuron``, ``Layer``, ``MLP``, ``BatchNorm``, ``Dropout``, ``Sequential``.
 
 A neuron computes ``z = w . x + b`` (one ``dot`` node plus the bias, labelled ``<name>.z``) and ``a = g(z)``
-(labelled ``<name>.a``).  Every layer returns a *list* of Values, one per unit, also when it has one unit:
+(labelled ``<name>.a``; a PReLU neuron also learns ``slope``).  Every layer returns a *list* of Values, one per unit:
 ``model(x)[0]`` is the single output of ``MLP(2, [16, 1])``.
 
 Inputs, everywhere:
@@ -100,7 +100,7 @@ class Neuron(Module):
         self.w = [Value(float(v)) for v in row]
         self.b = Value(0.0)
         if activation == "prelu":
-            self.a = Value(PRELU_INIT)
+            self.slope = Value(PRELU_INIT)
         self.relabel(name)
 
     @property
@@ -125,8 +125,8 @@ class Neuron(Module):
             a = z.sigmoid()
         elif act == "leaky_relu":
             a = z.leaky_relu(LEAKY_SLOPE)
-        else:  # prelu: relu(z) + a * min(z, 0); d/dz = 1 for z > 0, a otherwise; d/da = min(z, 0)
-            a = z.relu() + self.a * z.clip(-math.inf, 0.0)
+        else:  # prelu: relu(z) + s * min(z, 0); d/dz = 1 for z > 0, s otherwise; d/ds = min(z, 0)
+            a = z.relu() + self.slope * z.clip(-math.inf, 0.0)
         a.label = f"{prefix}a"
         return a
 

@@ -204,7 +204,7 @@ def trace_layers(model: MLP, loss: Value) -> LayerTrace:
     for k in range(len(Z) - 2, -1, -1):
         W = np.array([[w.data for w in n.w] for n in model.layers[k + 1].neurons], dtype=np.float64)
         layer = model.layers[k]
-        slopes = np.array([n.a.data for n in layer.neurons]) if layer.activation == "prelu" else None
+        slopes = np.array([n.slope.data for n in layer.neurons]) if layer.activation == "prelu" else None
         formula[k] = (W.T @ formula[k + 1]) * activation_derivative(layer.activation, Z[k], slopes)
     return LayerTrace(
         [

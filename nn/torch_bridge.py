@@ -59,7 +59,7 @@ def to_torch(model: Any) -> Any:
         elif act == "prelu":
             p = torch.nn.PReLU(num_parameters=layer.nout, dtype=torch.float64)
             with torch.no_grad():
-                p.weight.copy_(torch.tensor([float(n.a.data) for n in layer.neurons], dtype=torch.float64))
+                p.weight.copy_(torch.tensor([float(n.slope.data) for n in layer.neurons], dtype=torch.float64))
             mods.append(p)
     return torch.nn.Sequential(*mods)
 
@@ -137,5 +137,5 @@ def from_torch(seq: Any) -> MLP:
                 w.data = float(W[j][k])
             n.b.data = float(b[j])
             if slopes is not None:
-                n.a.data = slopes[j]
+                n.slope.data = slopes[j]
     return model

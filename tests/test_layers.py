@@ -36,7 +36,7 @@ def _np_forward(model: nn.MLP, X: np.ndarray) -> np.ndarray:
         W = np.array([[w.data for w in n.w] for n in layer.neurons])
         b = np.array([[n.b.data] for n in layer.neurons])
         Z = W @ A + b
-        slope = np.array([[n.a.data] for n in layer.neurons]) if layer.activation == "prelu" else 0.0
+        slope = np.array([[n.slope.data] for n in layer.neurons]) if layer.activation == "prelu" else 0.0
         A = _np_act(Z, layer.activation, slope)  # type: ignore[arg-type]
     return A.T
 
@@ -124,14 +124,14 @@ def test_labels_name_parameters_and_intermediates() -> None:
 
 def test_prelu_slope_is_learnable_and_its_gradient_is_right() -> None:
     neuron = nn.Neuron(2, activation="prelu", rng=0, name="n")
-    assert [n for n, _ in neuron.named_parameters()] == ["w.0", "w.1", "b", "a"]
-    assert neuron.a.data == 0.25 and neuron.a.label == "n.a"
+    assert [n for n, _ in neuron.named_parameters()] == ["w.0", "w.1", "b", "slope"]
+    assert neuron.slope.data == 0.25 and neuron.slope.label == "n.slope"
     neuron.w[0].data, neuron.w[1].data, neuron.b.data = 0.5, -1.0, 0.1
     x = [1.0, 2.0]  # z = 0.5 - 2 + 0.1 = -1.4 < 0
     out = neuron(x)
     out.backward()
     assert out.data == pytest.approx(0.25 * -1.4)
-    assert neuron.a.grad == pytest.approx(-1.4)
+    assert neuron.slope.grad == pytest.approx(-1.4)
     assert neuron.w[1].grad == pytest.approx(0.25 * 2.0)
 
     def f(a: float) -> float:
@@ -139,7 +139,7 @@ def test_prelu_slope_is_learnable_and_its_gradient_is_right() -> None:
         return max(z, 0) + a * min(z, 0)
 
     h = 1e-6
-    assert neuron.a.grad == pytest.approx((f(0.25 + h) - f(0.25 - h)) / (2 * h), rel=1e-6)
+    assert neuron.slope.grad == pytest.approx((f(0.25 + h) - f(0.25 - h)) / (2 * h), rel=1e-6)
 
 
 @pytest.mark.parametrize("act", ACTS)

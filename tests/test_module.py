@@ -32,12 +32,12 @@ def test_named_parameters_are_stable_dotted_names() -> None:
         assert len({id(p) for p in m.parameters()}) == m.num_parameters()
     assert len(nn.MLP(3, [16, 16, 1]).parameters()) == (3 + 1) * 16 + (16 + 1) * 16 + 17
     prelu = nn.MLP(2, [1, 1], activation="prelu")
-    assert "layers.0.neurons.0.a" in dict(prelu.named_parameters())
+    assert "layers.0.neurons.0.slope" in dict(prelu.named_parameters())
 
 
 def test_state_dict_round_trip_is_exact() -> None:
     a, b = nn.MLP(3, [4, 2], activation="prelu", seed=1), nn.MLP(3, [4, 2], activation="prelu", seed=2)
-    a.layers[0].neurons[0].a.data = 0.123456789
+    a.layers[0].neurons[0].slope.data = 0.123456789
     state = a.state_dict()
     assert all(type(v) is float for v in state.values())
     b.load_state_dict(state)

@@ -419,8 +419,8 @@ ACTS = ["relu", "tanh", "sigmoid", "leaky_relu", "prelu", "linear"]
 def _random_prelu(model: Any, rng: np.random.Generator) -> None:
     for layer in model.layers:
         for n in layer.neurons:
-            if hasattr(n, "a"):
-                n.a.data = float(rng.uniform(0.05, 0.5))
+            if hasattr(n, "slope"):
+                n.slope.data = float(rng.uniform(0.05, 0.5))
 
 
 def _loss_pair(name: str, outs: list[Value], out_t: Any, m: int, rng: np.random.Generator) -> tuple[Value, Any]:
@@ -493,7 +493,7 @@ def _check_mlp(act: str, out_act: str, loss: str, hidden: list[int], nin: int, m
     for p, layer in zip(
         [mod for mod in seq if isinstance(mod, torch.nn.PReLU)], [la for la in model.layers if la.activation == "prelu"]
     ):
-        close([n.a.grad for n in layer.neurons], p.weight.grad, "prelu slope grads")
+        close([n.slope.grad for n in layer.neurons], p.weight.grad, "prelu slope grads")
     COUNTS["mlps"] += 1
     COUNTS[f"mlp_activation.{act}"] += 1
     COUNTS[f"loss.{loss}"] += 1
