@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .functional import _edges
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _NN = os.path.join(os.path.dirname(_HERE), "nn")
 _sites: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
@@ -91,15 +93,6 @@ def check_forward(v: Any) -> None:
         )
 
 
-def _edges(v: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    a = v._a
-    if type(a) is tuple:
-        return a, v._da
-    if v._b is None:
-        return (a,), (v._da,)
-    return (a, v._b), (v._da, v._db)
-
-
 def backward_checked(order: list[Any]) -> None:
     """The backward pass over ``order`` (root first, grads already seeded/reset), checking each contribution.
 
@@ -109,12 +102,23 @@ def backward_checked(order: list[Any]) -> None:
     _checked(order)
 
 
+def _bad_seed(root: Any, seed: Any, where: str) -> FloatingPointError:
+    return FloatingPointError(
+        f"detect_anomaly: the gradient seeded into {_name(root)}{where} is {_show(seed)}\n{_describe(root)}"
+    )
+
+
+def _bad_contribution(v: Any, i: int, g: Any, d: Any, c: Any, where: str) -> FloatingPointError:
+    local = d.d if type(d).__name__ == "_Reduce" else d
+    return FloatingPointError(
+        f"detect_anomaly: the backward of {_name(v)}{where} produced {_show(c)} for input {i}: "
+        f"upstream grad {_show(g)} x local derivative {_show(local)}\n{_describe(v)}"
+    )
+
+
 def _checked(order: list[Any]) -> None:
     if order and not _finite(order[0].grad):
-        root = order[0]
-        raise FloatingPointError(
-            f"detect_anomaly: the gradient seeded into {_name(root)} is {_show(root.grad)}\n{_describe(root)}"
-        )
+        raise _bad_seed(order[0], order[0].grad, "")
     for v in order:
         if v._a is None:
             continue
@@ -123,9 +127,31 @@ def _checked(order: list[Any]) -> None:
         for i, (p, d) in enumerate(zip(ins, locs)):
             c = g * d
             if not _finite(c):
-                local = d.d if type(d).__name__ == "_Reduce" else d
-                raise FloatingPointError(
-                    f"detect_anomaly: the backward of {_name(v)} produced {_show(c)} for input {i}: "
-                    f"upstream grad {_show(g)} x local derivative {_show(local)}\n{_describe(v)}"
-                )
+                raise _bad_contribution(v, i, g, d, c, "")
             p.grad += c
+
+
+def grad_checked(order: list[Any], grads: dict[Any, Any]) -> None:
+    """``autograd.grad``'s loop (``create_graph=False``) over ``order``, checking each contribution.
+
+    ``grads`` holds the seed under the root and receives the results.  Same arithmetic in the same order as
+    ``functional.grad``'s fast loop (c = upstream * local derivative, summed per input), so the results are
+    identical; the first NaN or inf contribution raises ``FloatingPointError`` naming the op.
+    """
+    where = " (in autograd.grad)"
+    if order and not _finite(grads[order[0]]):
+        raise _bad_seed(order[0], grads[order[0]], where)
+    get = grads.get
+    for v in order:
+        if v._a is None:
+            continue
+        g = get(v)
+        if g is None:
+            continue
+        ins, locs = _edges(v)
+        for i, (p, d) in enumerate(zip(ins, locs)):
+            c = g * d
+            if not _finite(c):
+                raise _bad_contribution(v, i, g, d, c, where)
+            old = get(p)
+            grads[p] = c if old is None else old + c

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .backprop import reverse_topological, seed_for
+from .config import FLAGS, is_anomaly_enabled
 from .value import Value, _Reduce, _unwrap
 
 
@@ -69,19 +70,24 @@ def grad(
     grads: dict[Value, Any] = {output: seed}
     get = grads.get
     with np.errstate(all="ignore"):  # batch grads overflow to inf like floats do, without warnings
-        for v in order:
-            if v._a is None:
-                continue
-            g = get(v)
-            if g is None:
-                continue
-            ins, locs = _edges(v) if not create_graph else (_edges(v)[0], _graph_locals(v))
-            for p, d in zip(ins, locs):
-                c = g * d
-                if create_graph:
-                    c = _fit(c, p)
-                old = get(p)
-                grads[p] = c if old is None else old + c
+        if not create_graph and FLAGS.special and is_anomaly_enabled():
+            from .anomaly import grad_checked
+
+            grad_checked(order, grads)
+        else:
+            for v in order:
+                if v._a is None:
+                    continue
+                g = get(v)
+                if g is None:
+                    continue
+                ins, locs = _edges(v) if not create_graph else (_edges(v)[0], _graph_locals(v))
+                for p, d in zip(ins, locs):
+                    c = g * d
+                    if create_graph:
+                        c = _fit(c, p)
+                    old = get(p)
+                    grads[p] = c if old is None else old + c
     result = []
     for x in wanted:
         g = grads.get(x, 0.0)

@@ -304,3 +304,73 @@ def test_backward_twice_and_after_an_anomaly() -> None:
     x.grad = 0.0
     w2.backward()
     assert z2.grad == pytest.approx(2 * (1 - math.tanh(1.0) ** 2) * 0.5 * 0.5 / 2)
+
+
+# ------------------------------------------------------------------ autograd.grad(create_graph=False)
+@pytest.mark.parametrize(("op", "f", "x0"), BACKWARD_BAD)
+def test_grad_names_the_op(op: str, f, x0: float) -> None:
+    x = Value(x0, label="the_x")
+    with ag.detect_anomaly():
+        y = f(x)
+        with pytest.raises(FloatingPointError) as err:
+            ag.grad(y, [x])
+    msg = str(err.value)
+    assert "autograd.grad" in msg and f"op {op!r}" in msg
+    assert "'the_x'" in msg
+    assert f"{__file__}:" in msg and "in <lambda>" in msg
+    assert x.grad == 0.0  # grad() touches no .grad, not even on the anomaly path
+
+
+def test_grad_outside_block_gives_inf_silently() -> None:
+    x = Value(0.0)
+    assert ag.grad(x.sqrt(), [x]) == (math.inf,)
+
+
+def test_grad_checks_a_graph_built_outside_the_block() -> None:
+    x = Value(0.0, label="x")
+    y = x.sqrt().relu()  # relu' = 0 times sqrt' = inf: nan, named at sqrt
+    with ag.detect_anomaly(), pytest.raises(FloatingPointError, match=r"op 'sqrt'.*\n.*'x'") as err:
+        ag.grad(y, [x])
+    assert "created outside detect_anomaly()" in str(err.value)
+
+
+def test_grad_nan_seed_is_reported() -> None:
+    x = Value(1.0, label="x")
+    with ag.detect_anomaly():
+        y = x.tanh()
+        with pytest.raises(FloatingPointError, match="seeded"):
+            ag.grad(y, [x], grad_output=math.nan)
+
+
+def test_grad_batch_names_the_op() -> None:
+    z = Value(np.array([1.0, 0.0]), label="zb")
+    with ag.detect_anomaly():
+        y = z.sqrt().sum()
+        with pytest.raises(FloatingPointError, match=r"op 'sqrt'.*1 non-finite"):
+            ag.grad(y, [z])
+
+
+@given(programs())
+def test_checked_grad_gives_the_same_grads(prog: tuple[list[float], list[tuple[str, int, int]]]) -> None:
+    xs, steps = prog
+    out, leaves = run(xs, steps)
+    fast = ag.grad(out, leaves)
+    with ag.detect_anomaly():
+        checked = ag.grad(out, leaves)
+        out2, leaves2 = run(xs, steps)
+        checked2 = ag.grad(out2, leaves2)
+    assert checked == fast and checked2 == fast  # the same arithmetic in the same order: bit for bit
+    assert all(v.grad == 0.0 for v in leaves + leaves2)
+
+
+@given(programs(), st.integers(1, 5))
+def test_checked_grad_batch(prog: tuple[list[float], list[tuple[str, int, int]]], m: int) -> None:
+    xs, steps = prog
+    rng = np.random.default_rng(len(steps))
+    batch = [x + rng.uniform(-1, 1, m) if i % 2 == 0 else x for i, x in enumerate(xs)]
+    out, leaves = run(batch, steps)
+    fast = ag.grad(out, leaves)
+    with ag.detect_anomaly():
+        checked = ag.grad(out, leaves)
+    for a, b in zip(checked, fast):
+        np.testing.assert_array_equal(a, b)
