@@ -13,15 +13,17 @@ from typing import Any
 
 import numpy as np
 
+from .limits import check_size
+
 __all__ = ["blobs", "circles", "digits", "moons", "spiral", "train_test_split", "xor"]
 
 
-def _count(value: Any, name: str, minimum: int = 1) -> int:
+def _count(value: Any, name: str, minimum: int = 1, limit: str = "MAX_SAMPLES") -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r})")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
+    return check_size(int(value), name, limit)
 
 
 def _scale(value: Any, name: str) -> float:
@@ -133,7 +135,8 @@ def blobs(
     """``centers`` Gaussian clusters: class k ~ N(c_k, std^2 I), centres c_k drawn uniform in [-4, 4]^features."""
     n = _count(n, "n")
     centers = _count(centers, "centers")
-    features = _count(features, "features")
+    features = _count(features, "features", limit="MAX_UNITS")
+    check_size(n * features, "n * features", "MAX_DATA_VALUES")
     if n < centers:
         raise ValueError(f"n must be at least centers ({centers}) so that every class has a point, got n={n}")
     std = _scale(std, "std")

@@ -29,6 +29,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .limits import check_size
+
 __all__ = ["INITS", "init_weights", "make_rng", "resolve_init"]
 
 _Draw = Callable[[np.random.Generator, int, int], np.ndarray]
@@ -103,5 +105,7 @@ def init_weights(
             raise TypeError(f"{name} must be an int, got {type(n).__name__}")
         if n < 1:
             raise ValueError(f"{name} must be at least 1, got {n}")
+        check_size(int(n), name, "MAX_UNITS")
+    check_size(int(nin) * int(nout), "nin * nout", "MAX_PARAMETERS")
     draw = _SCHEMES[resolve_init(init, activation)]
     return np.asarray(draw(make_rng(rng), int(nin), int(nout)), dtype=np.float64)

@@ -25,6 +25,7 @@ import autograd
 from autograd import Value
 
 from .init import init_weights, make_rng
+from .limits import check_size
 from .module import Module
 
 __all__ = ["ACTIVATIONS", "MLP", "BatchNorm", "Dropout", "Layer", "Neuron", "Sequential", "as_inputs"]
@@ -45,7 +46,7 @@ def _check_count(n: Any, name: str) -> int:
         raise TypeError(f"{name} must be an int, got {type(n).__name__}")
     if n < 1:
         raise ValueError(f"{name} must be at least 1, got {n}")
-    return int(n)
+    return check_size(int(n), name, "MAX_UNITS")
 
 
 def as_inputs(x: Any, nin: int) -> list[Any]:
@@ -154,6 +155,7 @@ class Layer(Module):
         name: str = "",
     ) -> None:
         nin, nout = _check_count(nin, "nin"), _check_count(nout, "nout")
+        check_size(nin * nout, "nin * nout", "MAX_PARAMETERS")
         activation = _check_activation(activation)
         W = init_weights(nin, nout, init, activation, make_rng(rng))
         self.name = name
@@ -216,6 +218,8 @@ class MLP(Module):
         if not isinstance(sizes, Sequence) or len(sizes) == 0:
             raise ValueError(f"sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], got {sizes!r}")
         widths = [_check_count(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        total = sum(a * b + b for a, b in zip([nin, *widths], widths))
+        check_size(total, "parameters (from nin and sizes)", "MAX_PARAMETERS")
         activation = _check_activation(activation)
         out_act = "linear" if output_activation is None else _check_activation(output_activation, "output_activation")
         rng = make_rng(seed)

@@ -234,3 +234,43 @@ def test_bad_inputs() -> None:
         nn.MLP(2, [3], seed=1.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="dot term"):
         model(["a", 1.0])
+
+
+SIZE_CAPS = [
+    (lambda: nn.Neuron(nn.limits.MAX_UNITS + 1), "nin", "MAX_UNITS"),
+    (lambda: nn.Layer(2, nn.limits.MAX_UNITS + 1), "nout", "MAX_UNITS"),
+    (lambda: nn.Layer(10**4, 10**4), "nin * nout", "MAX_PARAMETERS"),
+    (lambda: nn.MLP(10**18, [3, 1]), "nin", "MAX_UNITS"),
+    (lambda: nn.MLP(2, [3, 10**400]), "sizes[1]", "MAX_UNITS"),
+    (lambda: nn.MLP(100, [4000] * 30), "sizes", "MAX_PARAMETERS"),  # every layer fits, the model does not
+    (lambda: nn.BatchNorm(nn.limits.MAX_UNITS + 1), "num_features", "MAX_UNITS"),
+    (lambda: nn.init.init_weights(10**18, 2), "nin", "MAX_UNITS"),
+    (lambda: nn.spiral(10**12), "n", "MAX_SAMPLES"),
+    (lambda: nn.xor(nn.limits.MAX_SAMPLES + 1), "n", "MAX_SAMPLES"),
+    (lambda: nn.blobs(10**6, features=1000), "n * features", "MAX_DATA_VALUES"),
+]
+
+
+@pytest.mark.parametrize(("make", "arg", "limit"), SIZE_CAPS)
+def test_absurd_sizes_are_refused_before_allocating(make, arg: str, limit: str) -> None:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as err:
+            make()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    msg = str(err.value)
+    assert arg in msg and f"nn.limits.{limit}" in msg and f"{getattr(nn.limits, limit):,}" in msg
+    assert peak < 2_000_000, f"{peak:,} bytes allocated before the refusal"
+
+
+def test_sizes_at_the_caps_are_accepted_by_the_check() -> None:
+    for limit in ("MAX_UNITS", "MAX_PARAMETERS", "MAX_SAMPLES", "MAX_DATA_VALUES"):
+        cap = getattr(nn.limits, limit)
+        assert nn.limits.check_size(cap, "n", limit) == cap
+        with pytest.raises(ValueError, match=f"n={cap + 1:,} is more than"):
+            nn.limits.check_size(cap + 1, "n", limit)
+    assert len(nn.MLP(10, [5, 1], seed=0).parameters()) == 61  # ordinary sizes are untouched
