@@ -1,14 +1,19 @@
 """Per-node cost of a long chain: forward + backward + freeing the graph, GC on.
 
 The chain is y = y * w + b (two nodes per step, every op between Values, so micrograd builds
-the same number of nodes).  Also bytes per live node (tracemalloc) and the deepest chain each
-engine survives.  Gradients are compared before anything is timed.
+the same number of nodes).  Each engine is timed in a fresh process of its own, the processes
+interleaved.  Also bytes per live node (tracemalloc) and the deepest chain each engine survives.
+Gradients are compared before anything is timed.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib.util
 import math
+import statistics
+import subprocess
+import sys
 import tracemalloc
 from typing import Any
 
@@ -56,33 +61,48 @@ def torch_chain(n: int) -> float:
     return float(x.grad)
 
 
-def main() -> list[list[str]]:
-    from micrograd.engine import Value as Micro
+def one(engine: str, n: int) -> float:
+    """Median ns per node of ``engine`` on a chain of n ops, in this process (imports only that engine)."""
+    if engine == "torch":
+        fn = lambda: torch_chain(n)  # noqa: E731
+    elif engine == "micrograd":
+        from micrograd.engine import Value as Micro
 
-    try:
-        import torch  # noqa: F401
+        fn = lambda: run_deep(lambda: chain(Micro, n))  # noqa: E731
+    else:
+        fn = lambda: chain(Value, n)  # noqa: E731
+    got = fn()
+    assert math.isclose(got, expected_grad(n), rel_tol=1e-9), (engine, got)
+    return interleaved({engine: fn}, repeats=3)[engine] / n * 1e9
 
-        have_torch = True
-    except ImportError:
-        have_torch = False
+
+def in_fresh_process(engine: str, n: int) -> float:
+    """``one`` in a new interpreter: no engine pays for another's imported objects (torch adds ~150k that
+    every full GC pass walks, slowing a pure-Python graph by a third)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", engine, str(n)], check=True, capture_output=True, text=True
+    ).stdout
+    return float(out.split()[-1])
+
+
+def main(repeats: int = 3) -> list[list[str]]:
+    engines = ["ours", "micrograd"]
+    if importlib.util.find_spec("torch") is not None:
+        engines.append("torch")
     rows = []
     for n in (10**4, 10**5):
-        work = {"ours": lambda n=n: chain(Value, n), "micrograd": lambda n=n: chain(Micro, n)}
-        if have_torch:
-            work["torch"] = lambda n=n: torch_chain(n)
-        for name, fn in work.items():
-            got = run_deep(fn) if name == "micrograd" else fn()
-            assert math.isclose(got, expected_grad(n), rel_tol=1e-9), (name, got)
-        med = run_deep(lambda work=work: interleaved(work, repeats=7))
-        ns = {k: v / n * 1e9 for k, v in med.items()}
+        samples: dict[str, list[float]] = {e: [] for e in engines}
+        for _ in range(repeats):  # A B C A B C ...: drift hits every engine alike
+            for e in engines:
+                samples[e].append(in_fresh_process(e, n))
+        ns = {e: statistics.median(v) for e, v in samples.items()}
         ratio = ns["micrograd"] / ns["ours"]
-        row = [
-            f"ns per node, chain of {n:.0e} (fwd+bwd+free)",
-            f"{ns['micrograd']:.0f}",
-            f"{ns['ours']:.0f} ({ratio:.1f}x)",
-        ]
-        row.append(f"{ns['torch']:.0f} ({ns['micrograd'] / ns['torch']:.1f}x)" if have_torch else "-")
+        row = [f"ns per node, chain of {n:.0e} (fwd+bwd+free)", f"{ns['micrograd']:.0f}"]
+        row.append(f"{ns['ours']:.0f} ({ratio:.1f}x)")
+        row.append(f"{ns['torch']:.0f} ({ns['micrograd'] / ns['torch']:.1f}x)" if "torch" in ns else "-")
         rows.append(row)
+    from micrograd.engine import Value as Micro
+
     mem_ours = bytes_per_node(Value, 10**5)
     mem_micro = run_deep(lambda: bytes_per_node(Micro, 10**5))
     rows.append(["bytes per live node", f"{mem_micro:.0f}", f"{mem_ours:.0f}", "-"])
@@ -97,4 +117,7 @@ def main() -> list[list[str]]:
 
 
 if __name__ == "__main__":
-    print(table(main(), ["workload", "micrograd 0.1.0 (= 1)", "ours", "torch (float64)"]))
+    if len(sys.argv) == 4 and sys.argv[1] == "--one":
+        print(one(sys.argv[2], int(sys.argv[3])))
+    else:
+        print(table(main(), ["workload", "micrograd 0.1.0 (= 1)", "ours", "torch (float64)"]))
