@@ -245,6 +245,8 @@ SIZE_CAPS = [
     (lambda: nn.MLP(100, [4000] * 30), "sizes", "MAX_PARAMETERS"),  # every layer fits, the model does not
     (lambda: nn.BatchNorm(nn.limits.MAX_UNITS + 1), "num_features", "MAX_UNITS"),
     (lambda: nn.init.init_weights(10**18, 2), "nin", "MAX_UNITS"),
+    (lambda: nn.reference.initialize_parameters([2, 10**12, 1]), "layer_dims", "MAX_UNITS"),
+    (lambda: nn.reference.initialize_parameters([5000, 5000, 1]), "layer_dims", "MAX_PARAMETERS"),
     (lambda: nn.spiral(10**12), "n", "MAX_SAMPLES"),
     (lambda: nn.xor(nn.limits.MAX_SAMPLES + 1), "n", "MAX_SAMPLES"),
     (lambda: nn.blobs(10**6, features=1000), "n * features", "MAX_DATA_VALUES"),

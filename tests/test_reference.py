@@ -206,3 +206,84 @@ def test_converter_errors() -> None:
         ref.L_model_forward(np.zeros((3, 1)), params, hidden_activation="swish")
     with pytest.raises(ValueError, match="layer_dims"):
         ref.initialize_parameters([3])
+
+
+def _small() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    params = ref.initialize_parameters([2, 3, 1], scale=0.5)
+    return params, rng.normal(size=(2, 5)), rng.integers(0, 2, size=(1, 5))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        # the usual mistakes: the MLP's (m, n_x) layout, labels of shape (m,), lists instead of arrays
+        (lambda p, X, Y: ref.L_model_forward(X.T, p), ValueError, ["X has 5 rows", "(2, m)", "X_mlp.T"]),
+        (lambda p, X, Y: ref.L_model_forward(X.tolist(), p), TypeError, ["X", "2-D numpy array", "list"]),
+        (lambda p, X, Y: ref.compute_cost(ref.L_model_forward(X, p)[0], Y[0]), ValueError, ["Y", "reshape(1, -1)"]),
+        (lambda p, X, Y: ref.compute_cost(ref.L_model_forward(X, p)[0], Y.astype(str)), TypeError, ["Y", "real"]),
+        (lambda p, X, Y: ref.L_model_forward(X, {**p, "W3": p["W2"]}), ValueError, ["parameters", "W1, b1"]),
+        (lambda p, X, Y: ref.L_model_forward(X, list(p.values())), TypeError, ["parameters", "dict"]),
+        (lambda p, X, Y: ref.L_model_forward(X, {**p, "b2": np.zeros(1)}), ValueError, ["parameters['b2']", "2-D"]),
+        (lambda p, X, Y: ref.L_model_forward(X, p, hidden_activation=None), TypeError, ["hidden_activation"]),
+        (lambda p, X, Y: ref.L_model_forward(X[:, :0], p), ValueError, ["X", "non-empty"]),
+        (lambda p, X, Y: ref.linear_forward(X, p["W1"], p["b2"]), ValueError, ["b must have shape (3, 1)", "W"]),
+        (lambda p, X, Y: ref.linear_forward(X, p["W2"], p["b2"]), ValueError, ["W has shape (1, 3)", "A must have 3"]),
+        (lambda p, X, Y: ref.linear_activation_forward(X, p["W1"], p["b1"], "swish"), ValueError, ["activation"]),
+        (lambda p, X, Y: ref.linear_backward(np.ones((2, 5)), ref.L_model_forward(X, p)[1][0][0]), ValueError, ["dZ"]),
+        (lambda p, X, Y: ref.linear_backward(np.ones((3, 5)), ref.L_model_forward(X, p)[1][0]), TypeError, ["cache"]),
+        (
+            lambda p, X, Y: ref.linear_activation_backward(np.ones((3, 4)), ref.L_model_forward(X, p)[1][0], "relu"),
+            ValueError,
+            ["dA", "(3, 5)"],
+        ),
+        (
+            lambda p, X, Y: ref.linear_activation_backward(np.ones((3, 5)), ref.L_model_forward(X, p)[1][0], "softmax"),
+            ValueError,
+            ["activation"],
+        ),
+        (
+            lambda p, X, Y: ref.L_model_backward(ref.L_model_forward(X, p)[0], Y, ref.L_model_forward(X, p)[1][::-1]),
+            ValueError,
+            ["caches[1]", "one L_model_forward"],
+        ),
+        (lambda p, X, Y: ref.L_model_backward(ref.L_model_forward(X, p)[0], Y, []), TypeError, ["caches"]),
+        (
+            lambda p, X, Y: ref.L_model_backward(ref.L_model_forward(X, p)[0][:, :3], Y, ref.L_model_forward(X, p)[1]),
+            ValueError,
+            ["AL", "caches"],
+        ),
+        (lambda p, X, Y: ref.initialize_parameters([2, 3.0, 1]), TypeError, ["layer_dims", "float"]),
+        (lambda p, X, Y: ref.initialize_parameters("231"), TypeError, ["layer_dims"]),
+        (lambda p, X, Y: ref.initialize_parameters([2, 1], seed=-1), ValueError, ["seed"]),
+        (lambda p, X, Y: ref.initialize_parameters([2, 1], scale=float("nan")), ValueError, ["scale"]),
+        (lambda p, X, Y: ref.initialize_parameters([2, 1], scale=10**400), ValueError, ["scale"]),
+        (lambda p, X, Y: ref.mlp_from_parameters(p, activation="prelu"), ValueError, ["activation", "prelu"]),
+        (lambda p, X, Y: ref.parameters_to_mlp(5, nn.MLP(2, [3, 1])), TypeError, ["parameters", "dict"]),
+    ],
+)
+def test_bad_arguments_are_named(call, error: type, words: list[str]) -> None:
+    params, X, Y = _small()
+    with pytest.raises(error) as err:
+        call(params, X, Y)
+    for w in words:
+        assert w in str(err.value), (w, str(err.value))
+
+
+def test_checks_do_not_change_the_numbers() -> None:
+    """The checked functions compute exactly the documents' formulas, written out here with numpy."""
+    params, X, Y = _small()
+    AL, caches = ref.L_model_forward(X, params, "tanh", "sigmoid")
+    Z1 = params["W1"] @ X + params["b1"]
+    A1 = np.tanh(Z1)
+    Z2 = params["W2"] @ A1 + params["b2"]
+    np.testing.assert_array_equal(AL, 1.0 / (1.0 + np.exp(-Z2)))
+    m = X.shape[1]
+    assert ref.compute_cost(AL, Y) == float(-1.0 / m * np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)))
+    grads = ref.L_model_backward(AL, Y, caches, "tanh")
+    dZ2 = AL - Y
+    np.testing.assert_array_equal(grads["dW2"], 1.0 / m * (dZ2 @ A1.T))
+    np.testing.assert_array_equal(grads["dZ1"], (params["W2"].T @ dZ2) * (1.0 - np.tanh(Z1) ** 2))
+    # integer data and labels are real numbers too (the documents' labels often are)
+    AL_int, _ = ref.L_model_forward(np.array([[1, 2], [3, 4]]), params)
+    assert AL_int.shape == (1, 2)
