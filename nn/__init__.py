@@ -3,7 +3,7 @@
 ``model = nn.MLP(2, [16, 16, 1])``; ``model(X)`` returns a list of Values (one per output, ``[0]`` for one).
 """
 
-from . import data, init, losses, optim, plot, reference
+from . import data, init, limits, losses, optim, plot, reference
 from .data import blobs, circles, digits, moons, spiral, train_test_split, xor
 from .io import load, save
 from .layers import MLP, BatchNorm, Dropout, Layer, Neuron, Sequential
@@ -46,6 +46,7 @@ __all__ = [
     "hinge_loss",
     "init",
     "l2_penalty",
+    "limits",
     "load",
     "losses",
     "moons",

@@ -184,6 +184,9 @@ def _optimizer(optimizer: Any, model: Any, lr: float | None) -> Any:
     return cls(model.parameters(), lr=OPTIMIZERS[name] if lr is None else lr)
 
 
+MAX_EPOCHS = 10**7  # a million epochs of the smallest model already take days
+
+
 def _count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
@@ -244,6 +247,8 @@ def fit(
     X = _check_X(model, X)
     y = _check_y(y, X.shape[0])
     epochs = _count(epochs, "epochs")
+    if epochs > MAX_EPOCHS:
+        raise ValueError(f"epochs={epochs:,} is more than nn.train.MAX_EPOCHS = {MAX_EPOCHS:,}; train in several calls")
     if batch_size is not None:
         batch_size = _count(batch_size, "batch_size")
     loss_fn = _loss_fn(default_loss(model) if loss is None else loss)
