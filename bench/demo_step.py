@@ -8,6 +8,10 @@ matrix formulas, and torch float64 (batched), when installed.
 
 from __future__ import annotations
 
+import importlib.util
+import statistics
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -121,51 +125,76 @@ def torch_step(tw: list[Any], X: Any, y: Any) -> tuple[float, list[float]]:
     with torch.no_grad():
         for p in tw:
             p -= LR * p.grad
-    return float(loss), flat
+    return float(loss.detach()), flat
 
 
-def workloads(m: int) -> dict[str, Callable[[], Any]]:
+NAMES = ("micrograd", "ours, per sample", "ours, batch", "numpy formulas", "torch float64")
+
+
+def workloads(m: int, only: str | None = None) -> dict[str, Callable[[], Any]]:
+    """The step of each implementation (or of ``only``), from the same data and weights.
+
+    With every implementation built, one step of each is taken and their losses and gradients compared.
+    """
     X, labels = nn.data.moons(m, noise=0.1, seed=1)
     y = labels * 2.0 - 1.0
-    model_s = nn.MLP(2, [16, 16, 1], seed=0)
-    ws = weights(model_s)
-    model_b = nn.MLP(2, [16, 16, 1], seed=0)
-    micro = micro_model(ws)
-    np_ws = [[W.copy(), b.copy()] for W, b in ws]
-    work: dict[str, Callable[[], Any]] = {
-        "micrograd": lambda: run_deep(lambda: micro_step(micro, X, y)),
-        "ours, per sample": lambda: ours_step(model_s, X, y, batch=False),
-        "ours, batch": lambda: ours_step(model_b, X, y, batch=True),
-        "numpy formulas": lambda: numpy_step(np_ws, X, y),
-    }
-    try:
+    ws = weights(nn.MLP(2, [16, 16, 1], seed=0))
+    work: dict[str, Callable[[], Any]] = {}
+    if only in (None, "micrograd"):
+        micro = micro_model(ws)
+        work["micrograd"] = lambda: run_deep(lambda: micro_step(micro, X, y))
+    if only in (None, "ours, per sample"):
+        model_s = nn.MLP(2, [16, 16, 1], seed=0)
+        work["ours, per sample"] = lambda: ours_step(model_s, X, y, batch=False)
+    if only in (None, "ours, batch"):
+        model_b = nn.MLP(2, [16, 16, 1], seed=0)
+        work["ours, batch"] = lambda: ours_step(model_b, X, y, batch=True)
+    if only in (None, "numpy formulas"):
+        np_ws = [[W.copy(), b.copy()] for W, b in ws]
+        work["numpy formulas"] = lambda: numpy_step(np_ws, X, y)
+    if only in (None, "torch float64") and importlib.util.find_spec("torch") is not None:
         import torch
 
+        torch.set_num_threads(1)
         tw = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for W, b in ws for a in (W, b)]
         tX, ty = torch.tensor(X), torch.tensor(y)
         work["torch float64"] = lambda: torch_step(tw, tX, ty)
-    except ImportError:
-        pass
-    results = {name: fn() for name, fn in work.items()}  # first step: compare before timing
-    ref_loss, ref_grads = results["numpy formulas"]
-    for name, (loss, grads) in results.items():
-        assert np.isclose(loss, ref_loss, rtol=1e-9), (name, loss, ref_loss)
-        assert np.allclose(grads, ref_grads, rtol=1e-7, atol=1e-12), name
+    if only is None:
+        results = {name: fn() for name, fn in work.items()}  # first step: compare before timing
+        ref_loss, ref_grads = results["numpy formulas"]
+        for name, (loss, grads) in results.items():
+            assert np.isclose(loss, ref_loss, rtol=1e-9), (name, loss, ref_loss)
+            assert np.allclose(grads, ref_grads, rtol=1e-7, atol=1e-12), name
     return work
 
 
-def main(sizes: tuple[int, ...] = (100, 1000)) -> list[list[str]]:
+def one(name: str, m: int) -> float:
+    """Median seconds of one step of ``name`` on m samples, in this process (which imports only what it needs)."""
+    work = workloads(m, only=name)
+    return interleaved(work, repeats=3 if name == "micrograd" and m > 200 else 5)[name]
+
+
+def in_fresh_process(name: str, m: int) -> float:
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", name, str(m)], check=True, capture_output=True, text=True
+    ).stdout
+    return float(out.split()[-1])
+
+
+def main(sizes: tuple[int, ...] = (100, 1000), repeats: int = 3) -> list[list[str]]:
     rows = []
     for m in sizes:
-        work = workloads(m)
-        if m > 200:  # micrograd takes ~15 s a step at 1000 samples: time it fewer times
-            slow = {"micrograd": work.pop("micrograd")}
-            med = interleaved(slow, repeats=3) | interleaved(work, repeats=7)
-        else:
-            med = interleaved(work, repeats=5)
+        names = list(workloads(m))  # builds all of them and checks their gradients agree
+        samples: dict[str, list[float]] = {n: [] for n in names}
+        for _ in range(repeats):  # each in a fresh process (see bench/chain.py), interleaved
+            for name in names:
+                if name == "micrograd" and samples[name] and m > 200:
+                    continue  # ~15 s a step: once is enough
+                samples[name].append(in_fresh_process(name, m))
+        med = {n: statistics.median(v) for n, v in samples.items()}
         base = med["micrograd"]
         row = [f"demo step, {m} samples"]
-        for name in ("micrograd", "ours, per sample", "ours, batch", "numpy formulas", "torch float64"):
+        for name in NAMES:
             if name in med:
                 ms = med[name] * 1e3
                 row.append(f"{ms:.3g} ms" + ("" if name == "micrograd" else f" ({base / med[name]:.0f}x)"))
@@ -179,4 +208,7 @@ def main(sizes: tuple[int, ...] = (100, 1000)) -> list[list[str]]:
 HEADER = ["workload", "micrograd (= 1)", "ours, per sample", "ours, batch", "numpy", "torch", "batch / numpy"]
 
 if __name__ == "__main__":
-    print(table(main(), HEADER))
+    if len(sys.argv) == 4 and sys.argv[1] == "--one":
+        print(one(sys.argv[2], int(sys.argv[3])))
+    else:
+        print(table(main(), HEADER))
