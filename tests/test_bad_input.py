@@ -11,9 +11,7 @@ hang (SIGALRM per call).  Set TRUST_COUNTS=path.json to record the outcome count
 
 from __future__ import annotations
 
-import atexit
 import inspect
-import json
 import math
 import os
 import signal
@@ -28,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import dump_counts_at_exit
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -45,20 +44,7 @@ TIMEOUT = 3.0
 COUNTS: Counter[str] = Counter()
 
 
-def _dump_counts() -> None:
-    path = os.environ.get("TRUST_COUNTS")
-    if path and COUNTS:
-        old: dict[str, int] = {}
-        if os.path.exists(path):
-            with open(path) as fh:
-                old = json.load(fh)
-        for k, v in COUNTS.items():
-            old[f"bad_input.{k}"] = old.get(f"bad_input.{k}", 0) + v
-        with open(path, "w") as fh:
-            json.dump(old, fh, indent=1, sort_keys=True)
-
-
-atexit.register(_dump_counts)
+dump_counts_at_exit(COUNTS, "bad_input")
 
 
 class Hang(BaseException):

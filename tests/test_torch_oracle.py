@@ -6,15 +6,13 @@ Set TRUST_COUNTS=path.json to record how many ops/graphs/steps were compared (fo
 
 from __future__ import annotations
 
-import atexit
-import json
-import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from helpers import dump_counts_at_exit
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -33,20 +31,7 @@ ATOL = 1e-14  # ulp-level floor: 1 - tanh(x)^2 near saturation cancels to ~1e-9 
 COUNTS: Counter[str] = Counter()
 
 
-def _dump_counts() -> None:
-    path = os.environ.get("TRUST_COUNTS")
-    if path and COUNTS:
-        old: dict[str, int] = {}
-        if os.path.exists(path):
-            with open(path) as fh:
-                old = json.load(fh)
-        for k, v in COUNTS.items():
-            old[f"torch.{k}"] = old.get(f"torch.{k}", 0) + v
-        with open(path, "w") as fh:
-            json.dump(old, fh, indent=1, sort_keys=True)
-
-
-atexit.register(_dump_counts)
+dump_counts_at_exit(COUNTS, "torch")
 
 
 def close(ours: Any, theirs: Any, what: str, rtol: float = RTOL) -> None:
