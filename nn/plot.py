@@ -40,17 +40,24 @@ def _series(hist: Any, name: str) -> list[float]:
     return list(values)
 
 
+def _train_and_validation(ax: Axes, history: Any, key: str) -> tuple[list[float], bool]:
+    """Plot ``key`` and ``val_<key>`` per epoch; return the training series and whether validation was drawn."""
+    train = _series(history, key)
+    if not train:
+        raise ValueError("history has no epochs to plot")
+    epochs = np.arange(1, len(train) + 1)
+    ax.plot(epochs, train, label="train")
+    val = _series(history, f"val_{key}")
+    if val:
+        ax.plot(epochs[: len(val)], val, label="validation")
+    return train, bool(val)
+
+
 def loss_curve(history: Any, ax: Axes | None = None, log: bool = False) -> Figure:
     """Training loss per epoch (and validation loss when recorded); ``log=True`` uses a log y axis."""
     fig, ax = _axes(ax)
-    loss = _series(history, "loss")
-    if not loss:
-        raise ValueError("history has no epochs to plot")
-    epochs = np.arange(1, len(loss) + 1)
-    ax.plot(epochs, loss, label="train")
-    val = _series(history, "val_loss")
-    if val:
-        ax.plot(epochs[: len(val)], val, label="validation")
+    loss, has_val = _train_and_validation(ax, history, "loss")
+    if has_val:
         ax.legend()
     if log and min(loss) > 0:
         ax.set_yscale("log")
@@ -62,14 +69,7 @@ def loss_curve(history: Any, ax: Axes | None = None, log: bool = False) -> Figur
 def accuracy_curve(history: Any, ax: Axes | None = None) -> Figure:
     """Training accuracy per epoch (and validation accuracy when recorded), on a 0..1 axis."""
     fig, ax = _axes(ax)
-    acc = _series(history, "accuracy")
-    if not acc:
-        raise ValueError("history has no epochs to plot")
-    epochs = np.arange(1, len(acc) + 1)
-    ax.plot(epochs, acc, label="train")
-    val = _series(history, "val_accuracy")
-    if val:
-        ax.plot(epochs[: len(val)], val, label="validation")
+    _train_and_validation(ax, history, "accuracy")
     ax.legend(loc="lower right")
     ax.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0, 1.02))
     ax.grid(alpha=0.3)
