@@ -6,7 +6,7 @@ from .config import detect_anomaly, is_grad_enabled, no_grad
 from .functional import derivative, grad
 from .graph import draw_dot, to_dot
 from .trace import trace
-from .value import Value, dot, sum, zero_grad  # noqa: A004 - autograd.sum is the n-ary node on purpose
+from .value import Value, dot, linear, sum, zero_grad  # noqa: A004 - autograd.sum is the n-ary node on purpose
 
 __version__ = "0.1.0"
 
@@ -20,6 +20,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "linear",
     "no_grad",
     "numeric_grad",
     "reverse_topological",

@@ -184,7 +184,7 @@ LOG = Op("log", lambda x: (math.log(x), 1.0 / x), lambda x: (np.log(x), 1.0 / x)
 SQRT = Op("sqrt", lambda x: (y := math.sqrt(x), 0.5 / y), _sqrt_np, lambda n: (0.5 / n,))  # d sqrt(x)/dx = 1/(2 sqrt x)
 TANH = Op("tanh", lambda x: (t := math.tanh(x), 1.0 - t * t), _tanh_np, lambda n: (1.0 - n * n,))
 SIGMOID = Op("sigmoid", _sigmoid, _sigmoid_np, lambda n: (n * (1.0 - n),))  # s' = s (1 - s)
-RELU = Op("relu", _relu, lambda x: (np.maximum(x, 0.0), (x > 0) * 1.0))  # relu'(0) = 0
+RELU = Op("relu", _relu, lambda x: (np.maximum(x, 0.0), (x > 0).astype(np.float64)))  # relu'(0) = 0
 LEAKY_RELU = Op("leaky_relu", _leaky_relu, lambda x, k: (np.where(x > 0, x, k * x), np.where(x > 0, 1.0, k)))
 ABS = Op("abs", _abs, _abs_np)  # |x|' = sign(x), 0 at 0
 SIN = Op("sin", lambda x: (math.sin(x), math.cos(x)), lambda x: (np.sin(x), np.cos(x)), lambda n: (n.inputs[0].cos(),))

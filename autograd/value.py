@@ -36,6 +36,7 @@ Number = Union[int, float]
 Data = Union[float, np.ndarray]
 
 _new = object.__new__
+_add_reduce = np.add.reduce
 _ONE = 1.0
 _MINUS_ONE = -1.0
 _ADD, _SUB, _MUL = ops.ADD, ops.SUB, ops.MUL
@@ -53,7 +54,7 @@ class _Reduce:
     def __rmul__(self, g: Any) -> Any:
         d = self.d
         if type(g) is np.ndarray:
-            return float(np.dot(g, d)) if type(d) is np.ndarray else float(g.sum()) * d
+            return float(np.dot(g, d)) if type(d) is np.ndarray else float(_add_reduce(g)) * d
         return g * float(np.sum(d)) if type(d) is np.ndarray else g * d
 
     def __repr__(self) -> str:
@@ -754,6 +755,78 @@ def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
     if v._a is not None:
         v._b = _PairsBackward(rows, coefs)
     return v
+
+
+def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iterable[Any] | None = None) -> list[Value]:
+    """A layer's pre-activations z_j = sum_i W[j][i] x_i + b_j: dz_j/dW[j][i] = x_i, dz_j/dx_i = W[j][i], dz_j/db_j = 1.
+
+    Builds exactly the nodes of ``[dot(W[j], inputs) + b[j] for each row j]`` (one ``dot`` node and one
+    ``+`` node per row, or only the ``dot`` without ``biases``).  When every weight and bias is a scalar
+    Value and every input a batch Value, one matrix product computes all rows, ``Z = W X + b`` with the
+    samples as the columns of X, as the documents write a layer.
+    """
+    rows = [
+        list(_iterable(r, f"linear weights[{j}]")) for j, r in enumerate(_iterable(weights, "linear(weights, ...)"))
+    ]
+    xs = list(_iterable(inputs, "linear(..., inputs)"))
+    bs = None if biases is None else list(_iterable(biases, "linear(..., biases)"))
+    if not rows:
+        raise ValueError("linear needs at least one row of weights")
+    for j, row in enumerate(rows):
+        if len(row) != len(xs):
+            raise ValueError(
+                f"linear weights[{j}] has {len(row)} weights for {len(xs)} inputs; every row needs one per input"
+            )
+    if bs is not None and len(bs) != len(rows):
+        raise ValueError(f"linear has {len(rows)} rows of weights but {len(bs)} biases; give one bias per row")
+    fast = _linear_of_batch(rows, xs, bs)
+    if fast is not None:
+        return fast
+    zs = [dot(row, xs) for row in rows]
+    if bs is None:
+        return zs
+    for j, b in enumerate(bs):
+        if not isinstance(b, Value) and _const(b, f"linear biases[{j}]") is None:
+            raise TypeError(f"linear biases[{j}] must be a Value or a number, got {type(b).__name__}")
+    return [z + b for z, b in zip(zs, bs)]
+
+
+def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None) -> list[Value] | None:
+    """``linear`` for scalar weight and bias Values on batch inputs: one matrix product, then dot and + nodes."""
+    if FLAGS.special or set(map(type, xs)) != _JUST_VALUE:
+        return None
+    flat = [w for row in rows for w in row]
+    if set(map(type, flat)) != _JUST_VALUE or (bs is not None and set(map(type, bs)) != _JUST_VALUE):
+        return None
+    wd = list(map(_data_of, flat))
+    bd = [] if bs is None else list(map(_data_of, bs))
+    xd = list(map(_data_of, xs))
+    if set(map(type, wd + bd)) != _JUST_FLOAT or set(map(type, xd)) != _JUST_ARRAY:
+        return None
+    shapes = {d.shape for d in xd}
+    if len(shapes) > 1:
+        raise ValueError(f"batch sizes differ in linear: {sorted(s[0] for s in shapes)}")
+    n = len(xs)
+    X = np.stack(xd)
+    W = np.array(wd).reshape(len(rows), n)
+    with np.errstate(all="ignore"):
+        Z = W @ X
+        Zb = None if bs is None else Z + np.array(bd)[:, None]
+    reduces = [_Reduce(d) for d in xd]
+    partners = _pair_partners(n)
+    ins: list[Any] = [None] * (2 * n)
+    ins[1::2] = xs
+    locs: list[Any] = [None] * (2 * n)
+    locs[0::2] = reduces
+    out = []
+    for j, row in enumerate(rows):
+        ins[0::2] = row
+        locs[1::2] = wd[j * n : (j + 1) * n]
+        z = _node(Z[j], ops.DOT, tuple(ins), tuple(locs), _PairsBackward(X, W[j]), partners)
+        if Zb is not None:
+            z = _node(Zb[j], ops.ADD, z, _ONE, bs[j], _Reduce(_ONE))  # type: ignore[index]
+        out.append(z)
+    return out
 
 
 _PARTNERS: dict[int, tuple[int, ...]] = {}

@@ -111,7 +111,10 @@ class Neuron(Module):
 
     def forward(self, xs: list[Any]) -> Value:
         """z = sum_i w_i x_i + b, then a = g(z); ``xs`` already checked (``nin`` items)."""
-        z = autograd.dot(self.w, xs) + self.b
+        return self.activate(autograd.dot(self.w, xs) + self.b)
+
+    def activate(self, z: Value) -> Value:
+        """a = g(z) for this neuron's pre-activation z, labelled ``<name>.z`` and ``<name>.a``."""
         prefix = f"{self.name}." if self.name else ""
         act = self.activation
         if act == "linear":
@@ -179,8 +182,10 @@ class Layer(Module):
         return self.neurons[0].activation
 
     def forward(self, xs: list[Any]) -> list[Value]:
-        """Each neuron's output on the checked inputs ``xs``."""
-        return [n.forward(xs) for n in self.neurons]
+        """Each neuron's output on the checked inputs ``xs``: Z = W x + b (``autograd.linear``), then g(Z)."""
+        neurons = self.neurons
+        zs = autograd.linear([n.w for n in neurons], xs, [n.b for n in neurons])
+        return [n.activate(z) for n, z in zip(neurons, zs)]
 
     def __call__(self, x: Any) -> list[Value]:
         """A list of ``nout`` Values (scalar for one sample, batch for a batch)."""

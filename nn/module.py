@@ -20,6 +20,8 @@ from autograd import Value
 
 __all__ = ["Module"]
 
+_JUST_VALUE = {Value}
+
 
 class Module:
     """Base class: subclasses assign Values / Modules / lists of them as attributes and define ``__call__``."""
@@ -71,24 +73,32 @@ class Module:
     def _collect(self, out: list[Value]) -> None:
         # the same walk as _members without building names: called every training step (zero_grad, l2_penalty)
         for key, obj in vars(self).items():
-            if key[0] == "_":
-                continue
             t = type(obj)
+            if t is str or key[0] == "_":
+                continue
             if t is Value:
                 out.append(obj)
+            elif t is list or t is tuple:
+                if obj:
+                    if set(map(type, obj)) == _JUST_VALUE:
+                        out.extend(obj)
+                    else:
+                        self._collect_sequence(obj, out)
             elif isinstance(obj, Module):
                 obj._collect(out)
-            elif isinstance(obj, (list, tuple)) and obj:
-                if all(type(o) is Value for o in obj):
-                    out.extend(obj)
-                elif all(isinstance(o, (Value, Module)) for o in obj):
-                    for o in obj:
-                        if isinstance(o, Module):
-                            o._collect(out)
-                        else:
-                            out.append(o)
             elif isinstance(obj, Value):
                 out.append(obj)
+            elif isinstance(obj, (list, tuple)) and obj:
+                self._collect_sequence(obj, out)
+
+    @staticmethod
+    def _collect_sequence(obj: list[Any] | tuple[Any, ...], out: list[Value]) -> None:
+        if all(isinstance(o, (Value, Module)) for o in obj):
+            for o in obj:
+                if isinstance(o, Module):
+                    o._collect(out)
+                else:
+                    out.append(o)
 
     def named_buffers(self, prefix: str = "") -> list[tuple[str, float]]:
         """(dotted name, float) of non-learnable state such as BatchNorm's running mean and variance."""
