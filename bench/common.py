@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gc
+import math
 import statistics
 import sys
 import threading
@@ -29,17 +29,32 @@ def run_deep(fn: Callable[[], Any]) -> Any:
     return result[0]
 
 
-def interleaved(workloads: dict[str, Callable[[], Any]], repeats: int = 7) -> dict[str, float]:
-    """Median seconds per workload, run A B C A B C ... so drift hits them all alike (GC stays on)."""
-    times: dict[str, list[float]] = {name: [] for name in workloads}
-    for fn in workloads.values():  # warm-up
+def interleaved(
+    workloads: dict[str, Callable[[], Any]], repeats: int = 7, min_seconds: float = 1.0, sample_seconds: float = 0.05
+) -> dict[str, float]:
+    """Median seconds per call of each workload, sampled A B C A B C ... so drift hits them all alike.
+
+    The GC stays on and is never forced: as in a training loop, each workload pays for collecting its
+    own garbage (a collection forced between runs, outside the timing, would hide micrograd's reference
+    cycles).  A sample times back-to-back calls for at least ``sample_seconds``, so the collections that
+    come every few calls are averaged in rather than dropped by the median.  At least ``repeats``
+    samples, more (up to 500) until each workload has run ``min_seconds``.
+    """
+    calls: dict[str, int] = {}
+    for name, fn in workloads.items():  # warm-up, and how many calls make a sample
+        t = time.perf_counter()
         fn()
-    for _ in range(repeats):
+        calls[name] = max(1, math.ceil(sample_seconds / max(time.perf_counter() - t, 1e-9)))
+    times: dict[str, list[float]] = {name: [] for name in workloads}
+    rounds = 0
+    while rounds < repeats or (rounds < 500 and min(sum(ts) * calls[n] for n, ts in times.items()) < min_seconds):
         for name, fn in workloads.items():
-            gc.collect()
+            k = calls[name]
             t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
+            for _ in range(k):
+                fn()
+            times[name].append((time.perf_counter() - t) / k)
+        rounds += 1
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
