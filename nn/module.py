@@ -133,9 +133,26 @@ class Module:
         """Training mode (BatchNorm uses batch statistics, Dropout drops) for this module and all below it."""
         if not isinstance(mode, bool):
             raise TypeError(f"mode must be a bool, got {type(mode).__name__}")
-        for _, mod in self.named_modules():
+        for mod in self._modules():
             mod.training = mode
         return self
+
+    def _modules(self) -> list[Module]:
+        # named_modules without the names: fit switches train/eval every epoch
+        out: list[Module] = [self]
+        for key, obj in vars(self).items():
+            t = type(obj)
+            if t is str or t is Value or key[0] == "_":
+                continue
+            if isinstance(obj, Module):
+                out.extend(obj._modules())
+            elif (
+                isinstance(obj, (list, tuple))
+                and set(map(type, obj)) - _JUST_VALUE
+                and all(isinstance(o, (Value, Module)) for o in obj)
+            ):
+                out.extend(m for o in obj if isinstance(o, Module) for m in o._modules())
+        return out
 
     def eval(self) -> Module:
         """Evaluation mode: BatchNorm uses its running statistics, Dropout is the identity."""

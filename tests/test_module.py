@@ -218,3 +218,18 @@ def test_dropout_train_and_eval() -> None:
             nn.Dropout(p)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="list of Values"):
         drop(Value(1.0))
+
+
+def test_train_and_eval_reach_exactly_the_named_modules() -> None:
+    class Holder(nn.Module):
+        def __init__(self) -> None:
+            self.parts = [nn.Layer(2, 2), Value(1.0), nn.Dropout(0.5)]  # modules and Values: walked
+            self.mixed = [nn.Dropout(0.1), "not a module"]  # a list with other things: not part of the tree
+            self.w = [Value(0.5), Value(2.0)]
+
+    model = Holder()
+    tree = [m for _, m in model.named_modules()]
+    assert model.mixed[0] not in tree and len(tree) == 1 + 1 + 2 + 1  # holder, layer, its 2 neurons, dropout
+    model.eval()
+    assert not any(m.training for m in tree)
+    assert model.mixed[0].training  # untouched, as named_modules does not list it

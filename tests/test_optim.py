@@ -210,3 +210,10 @@ def test_bad_hyper_parameters() -> None:
         nn.clip_grad_norm(ps, -1.0)
     with pytest.raises(ValueError, match="norm_type"):
         nn.clip_grad_norm(ps, 1.0, norm_type=0)
+
+
+def test_step_reads_grads_of_any_real_type() -> None:
+    ps = [Value(1.0), Value(2.0), Value(3.0)]
+    ps[0].grad, ps[1].grad, ps[2].grad = 0.5, np.float64(-1.0), 2  # a float, a numpy scalar, an int set by hand
+    nn.SGD(ps, lr=0.1).step()
+    assert [p.data for p in ps] == pytest.approx([0.95, 2.1, 2.8])
