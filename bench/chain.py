@@ -85,7 +85,7 @@ def in_fresh_process(engine: str, n: int) -> float:
     return float(out.split()[-1])
 
 
-def main(repeats: int = 3) -> list[list[str]]:
+def main(repeats: int = 5) -> list[list[str]]:
     engines = ["ours", "micrograd"]
     if importlib.util.find_spec("torch") is not None:
         engines.append("torch")
