@@ -5,8 +5,9 @@ from .check import GradcheckResult, gradcheck, numeric_grad
 from .config import detect_anomaly, is_grad_enabled, no_grad
 from .functional import derivative, grad
 from .graph import draw_dot, to_dot
+from .nary import dot, linear, sum  # noqa: A004 - autograd.sum is the n-ary node on purpose
 from .trace import trace
-from .value import Value, dot, linear, sum, zero_grad  # noqa: A004 - autograd.sum is the n-ary node on purpose
+from .value import Value, zero_grad
 
 __version__ = "0.1.0"
 

@@ -171,7 +171,7 @@ def _warm_up() -> None:
     ``backward`` is typically called once on a big graph, so without this its loops would run
     unspecialised (about 2x slower).  Python 3.12+ specialises from the first call.
     """
-    from .value import sum as vsum
+    from .nary import sum as vsum
 
     x, w = Value(0.5), Value(-1.5)
     y = vsum([(x * w + x).tanh(), x * 2.0, w])

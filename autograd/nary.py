@@ -1,0 +1,275 @@
+"""N-ary nodes: ``sum`` and ``dot`` (one node for many inputs) and ``linear`` (a layer's dot + bias nodes).
+
+In batch mode a ``dot`` whose weights are scalars is computed with one matrix-vector product over the
+stacked inputs, and its backward brings all contributions at once (``_PairsBackward``/``_DotBackward``,
+kept in the node's ``_b`` slot); ``linear`` computes a whole layer's rows with one matrix product.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .config import FLAGS
+from .value import _ONE, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
+
+
+def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
+    """One n-ary node: d(sum_i v_i)/dv_i = 1.  Numbers among the values are added as constants."""
+    ins: list[Value] = []
+    total: Any = 0.0
+    for v in _iterable(values, "autograd.sum(values)"):
+        if isinstance(v, Value):
+            ins.append(v)
+            try:
+                total = total + v.data if type(total) is float is type(v.data) else _quiet(operator.add, total, v.data)
+            except ValueError:  # numpy cannot broadcast two batches of different sizes
+                raise ValueError(f"batch sizes differ in autograd.sum: {np.shape(total)} and {v.shape}") from None
+        else:
+            c = _const(v, "autograd.sum values")
+            if c is None:
+                raise TypeError(f"autograd.sum takes Values or numbers, got {type(v).__name__}")
+            total = total + c if type(total) is float is type(c) else _quiet(operator.add, total, c)
+    if not ins:
+        return Value(total)
+    shapes = {np.shape(v.data) for v in ins if type(v.data) is np.ndarray}
+    if len(shapes) > 1:
+        raise ValueError(f"batch sizes differ in autograd.sum: {sorted(s[0] for s in shapes)}")
+    batch = type(total) is np.ndarray
+    locals_ = tuple(_Reduce(_ONE) if batch and type(v.data) is float else _ONE for v in ins)
+    return _node(total, ops.SUM, tuple(ins), locals_)
+
+
+def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
+    """One n-ary node for sum_i w_i x_i: d/dw_i = x_i, d/dx_i = w_i.
+
+    Either factor of a term may be a Value or a constant (number or 1-D batch array); only
+    Values become inputs of the node (each term's Value factors, in order).
+    """
+    ws, xs = list(_iterable(weights, "dot(weights, ...)")), list(_iterable(inputs, "dot(..., inputs)"))
+    if len(ws) != len(xs):
+        raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
+    if not ws:
+        raise ValueError("dot of empty sequences: give at least one term")
+    fast = _dot_of_values(ws, xs)
+    if fast is not None:
+        return fast
+    ins: list[Value] = []
+    locs: list[Any] = []
+    partners: list[int] = []  # for each input, the index of the other factor's Value, or -1 for a constant
+    terms: list[int] = []  # for each input, its term in (coefs, rows) or -1
+    total: Any = 0.0
+    coefs: list[float] = []  # batch terms scalar * array, summed with one matrix-vector product
+    rows: list[np.ndarray] = []
+    for i, (w, x) in enumerate(zip(ws, xs)):
+        wv, xv = isinstance(w, Value), isinstance(x, Value)
+        wd = w.data if wv else _const(w, "dot weights")
+        xd = x.data if xv else _const(x, "dot inputs")
+        if wd is None or xd is None:
+            bad, arg = (w, "weights") if wd is None else (x, "inputs")
+            raise TypeError(f"dot term {i}: {arg}[{i}] must be a Value or a number, got {type(bad).__name__}")
+        term = -1
+        if type(wd) is float and type(xd) is np.ndarray:
+            term = len(rows)
+            coefs.append(wd)
+            rows.append(xd)
+        elif type(xd) is float and type(wd) is np.ndarray:
+            term = len(rows)
+            coefs.append(xd)
+            rows.append(wd)
+        else:
+            _check_batches(wd, xd)
+            total = _quiet(operator.add, total, _quiet(operator.mul, wd, xd))
+        n = len(ins)
+        if wv:
+            ins.append(w)
+            locs.append(xd)
+            partners.append(n + 1 if xv else -1)
+            terms.append(term)
+        if xv:
+            ins.append(x)
+            locs.append(wd)
+            partners.append(n if wv else -1)
+            terms.append(term)
+    rule = None
+    if rows:
+        shapes = {r.shape for r in rows}
+        if type(total) is np.ndarray:
+            shapes.add(total.shape)
+        if len(shapes) > 1:
+            raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
+        stacked = np.stack(rows)
+        total = _quiet(operator.add, total, _quiet(np.dot, coefs, stacked))
+        if all(t >= 0 for t in terms):  # every term is scalar x batch: backward in two array ops
+            rule = _DotBackward(stacked, np.array(coefs), ins, terms)
+    if type(total) is np.ndarray:
+        locs = [_Reduce(d) if type(v.data) is float else d for v, d in zip(ins, locs)]  # scalar input: sum the batch
+    if not ins:
+        return Value(total)
+    v = _node(total, ops.DOT, tuple(ins), tuple(locs), None, tuple(partners))
+    if v._a is not None:
+        v._b = rule
+    return v
+
+
+def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
+    """``dot`` when every factor is a Value and the weights are scalars: a neuron, per sample or over a batch.
+
+    Inputs are interleaved (w0, x0, w1, x1, ...), as the general path would order them.
+    """
+    if set(map(type, ws)) != _JUST_VALUE or set(map(type, xs)) != _JUST_VALUE:
+        return None
+    wd = list(map(_data_of, ws))
+    if set(map(type, wd)) != _JUST_FLOAT:
+        return None
+    xd = list(map(_data_of, xs))
+    kinds = set(map(type, xd))
+    n = len(ws)
+    ins: list[Any] = [None] * (2 * n)
+    ins[0::2] = ws
+    ins[1::2] = xs
+    locs: list[Any] = [None] * (2 * n)
+    if kinds == _JUST_FLOAT:
+        locs[0::2] = xd
+        locs[1::2] = wd
+        v = _node(builtins.sum(map(float.__mul__, wd, xd)), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
+        return v
+    if kinds != _JUST_ARRAY:
+        return None
+    shapes = {d.shape for d in xd}
+    if len(shapes) > 1:
+        raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
+    rows = np.stack(xd)
+    coefs = np.array(wd)
+    locs[0::2] = [_Reduce(d) for d in xd]
+    locs[1::2] = wd
+    v = _node(_quiet(np.dot, coefs, rows), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
+    if v._a is not None:
+        v._b = _PairsBackward(rows, coefs)
+    return v
+
+
+def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iterable[Any] | None = None) -> list[Value]:
+    """A layer's pre-activations z_j = sum_i W[j][i] x_i + b_j: dz_j/dW[j][i] = x_i, dz_j/dx_i = W[j][i], dz_j/db_j = 1.
+
+    Builds exactly the nodes of ``[dot(W[j], inputs) + b[j] for each row j]`` (one ``dot`` node and one
+    ``+`` node per row, or only the ``dot`` without ``biases``).  When every weight and bias is a scalar
+    Value and every input a batch Value, one matrix product computes all rows, ``Z = W X + b`` with the
+    samples as the columns of X, as the documents write a layer.
+    """
+    rows = [
+        list(_iterable(r, f"linear weights[{j}]")) for j, r in enumerate(_iterable(weights, "linear(weights, ...)"))
+    ]
+    xs = list(_iterable(inputs, "linear(..., inputs)"))
+    bs = None if biases is None else list(_iterable(biases, "linear(..., biases)"))
+    if not rows:
+        raise ValueError("linear needs at least one row of weights")
+    for j, row in enumerate(rows):
+        if len(row) != len(xs):
+            raise ValueError(
+                f"linear weights[{j}] has {len(row)} weights for {len(xs)} inputs; every row needs one per input"
+            )
+    if bs is not None and len(bs) != len(rows):
+        raise ValueError(f"linear has {len(rows)} rows of weights but {len(bs)} biases; give one bias per row")
+    fast = _linear_of_batch(rows, xs, bs)
+    if fast is not None:
+        return fast
+    zs = [dot(row, xs) for row in rows]
+    if bs is None:
+        return zs
+    for j, b in enumerate(bs):
+        if not isinstance(b, Value) and _const(b, f"linear biases[{j}]") is None:
+            raise TypeError(f"linear biases[{j}] must be a Value or a number, got {type(b).__name__}")
+    return [z + b for z, b in zip(zs, bs)]
+
+
+def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None) -> list[Value] | None:
+    """``linear`` for scalar weight and bias Values on batch inputs: one matrix product, then dot and + nodes."""
+    if FLAGS.special or set(map(type, xs)) != _JUST_VALUE:
+        return None
+    flat = [w for row in rows for w in row]
+    if set(map(type, flat)) != _JUST_VALUE or (bs is not None and set(map(type, bs)) != _JUST_VALUE):
+        return None
+    wd = list(map(_data_of, flat))
+    bd = [] if bs is None else list(map(_data_of, bs))
+    xd = list(map(_data_of, xs))
+    if set(map(type, wd + bd)) != _JUST_FLOAT or set(map(type, xd)) != _JUST_ARRAY:
+        return None
+    shapes = {d.shape for d in xd}
+    if len(shapes) > 1:
+        raise ValueError(f"batch sizes differ in linear: {sorted(s[0] for s in shapes)}")
+    n = len(xs)
+    X = np.stack(xd)
+    W = np.array(wd).reshape(len(rows), n)
+    with np.errstate(all="ignore"):
+        Z = W @ X
+        Zb = None if bs is None else Z + np.array(bd)[:, None]
+    reduces = [_Reduce(d) for d in xd]
+    partners = _pair_partners(n)
+    ins: list[Any] = [None] * (2 * n)
+    ins[1::2] = xs
+    locs: list[Any] = [None] * (2 * n)
+    locs[0::2] = reduces
+    out = []
+    for j, row in enumerate(rows):
+        ins[0::2] = row
+        locs[1::2] = wd[j * n : (j + 1) * n]
+        z = _node(Z[j], ops.DOT, tuple(ins), tuple(locs), _PairsBackward(X, W[j]), partners)
+        if Zb is not None:
+            z = _node(Zb[j], ops.ADD, z, _ONE, bs[j], _Reduce(_ONE))  # type: ignore[index]
+        out.append(z)
+    return out
+
+
+_PARTNERS: dict[int, tuple[int, ...]] = {}
+_JUST_VALUE, _JUST_FLOAT, _JUST_ARRAY = {Value}, {float}, {np.ndarray}
+_data_of = operator.attrgetter("data")
+
+
+def _pair_partners(n: int) -> tuple[int, ...]:
+    """(1, 0, 3, 2, ...): in an interleaved dot, each input's partner is its neighbour."""
+    p = _PARTNERS.get(n)
+    if p is None:
+        p = _PARTNERS[n] = tuple(i ^ 1 for i in range(2 * n))
+    return p
+
+
+class _PairsBackward:
+    """Contributions of an interleaved batch dot (w0, x0, w1, x1, ...): rows @ g for the w's, w * g for the x's."""
+
+    __slots__ = ("coefs", "rows")
+
+    def __init__(self, rows: np.ndarray, coefs: np.ndarray) -> None:
+        self.rows = rows
+        self.coefs = coefs
+
+    def __call__(self, g: Any) -> list[Any]:
+        if type(g) is not np.ndarray:
+            g = np.full(self.rows.shape[1], g)
+        out: list[Any] = [None] * (2 * len(self.coefs))
+        out[0::2] = (self.rows @ g).tolist()
+        out[1::2] = list(np.multiply.outer(self.coefs, g))
+        return out
+
+
+class _DotBackward:
+    """All of a batch dot node's contributions at once: rows @ g for its scalar inputs, coef * g for its batch ones."""
+
+    __slots__ = ("coefs", "pick", "rows")
+
+    def __init__(self, rows: np.ndarray, coefs: np.ndarray, ins: list[Value], terms: list[int]) -> None:
+        self.rows = rows
+        self.coefs = coefs
+        self.pick = [(type(v.data) is float, t) for v, t in zip(ins, terms)]
+
+    def __call__(self, g: Any) -> list[Any]:
+        if type(g) is not np.ndarray:
+            g = np.full(self.rows.shape[1], g)
+        sums = (self.rows @ g).tolist()
+        coefs = self.coefs
+        return [sums[t] if scalar else coefs[t] * g for scalar, t in self.pick]
