@@ -116,6 +116,13 @@ def _bad_contribution(v: Any, i: int, g: Any, d: Any, c: Any, where: str) -> Flo
     )
 
 
+def _bad_sum(v: Any, i: int, old: Any, c: Any, total: Any, where: str) -> FloatingPointError:
+    return FloatingPointError(
+        f"detect_anomaly: the gradient of input {i} of {_name(v)}{where} overflowed to {_show(total)}: finite "
+        f"contributions summed past the float range ({_show(old)} + {_show(c)})\n{_describe(v)}"
+    )
+
+
 def _checked(order: list[Any]) -> None:
     if order and not _finite(order[0].grad):
         raise _bad_seed(order[0], order[0].grad, "")
@@ -128,7 +135,10 @@ def _checked(order: list[Any]) -> None:
             c = g * d
             if not _finite(c):
                 raise _bad_contribution(v, i, g, d, c, "")
-            p.grad += c
+            old = p.grad
+            p.grad = total = old + c  # the fast loop's sum (a new array here, so old stays for the message)
+            if not _finite(total) and _finite(old):
+                raise _bad_sum(v, i, old, c, total, "")
 
 
 def grad_checked(order: list[Any], grads: dict[Any, Any]) -> None:
@@ -154,4 +164,6 @@ def grad_checked(order: list[Any], grads: dict[Any, Any]) -> None:
             if not _finite(c):
                 raise _bad_contribution(v, i, g, d, c, where)
             old = get(p)
-            grads[p] = c if old is None else old + c
+            grads[p] = total = c if old is None else old + c
+            if old is not None and not _finite(total) and _finite(old):
+                raise _bad_sum(v, i, old, c, total, where)

@@ -117,6 +117,26 @@ def test_zero_times_inf_in_backward() -> None:
             y.backward()
 
 
+def test_finite_contributions_that_sum_past_the_float_range() -> None:
+    # x is used twice; each edge brings 1e308 (finite) and their sum overflows to inf in x's grad
+    x, big = Value(1e-300, label="x"), Value(1e308, label="big")
+    with ag.detect_anomaly():
+        y = x * big + x * big  # 2e8: finite forward
+        with pytest.raises(FloatingPointError, match=r"overflowed to inf: finite contributions summed"):
+            y.backward()
+        with pytest.raises(FloatingPointError, match=r"in autograd.grad\) overflowed to inf"):
+            ag.grad(y, [x])
+    y = x * big + x * big
+    x.grad = 0.0
+    y.backward()  # outside the block: IEEE inf, silently
+    assert x.grad == math.inf
+    xb = Value(np.array([1e-300, 2e-300]), label="xb")
+    with ag.detect_anomaly():
+        yb = xb * big + xb * big
+        with pytest.raises(FloatingPointError, match="overflowed"):
+            yb.sum().backward()
+
+
 def test_batch_mode_forward_and_backward() -> None:
     x = Value(np.array([1.0, 4.0, -1.0]), label="xb")
     with ag.detect_anomaly(), pytest.raises(FloatingPointError, match=r"op 'log'.*1 non-finite"):
