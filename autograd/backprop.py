@@ -80,6 +80,8 @@ def backward(root: Value, grad: Any = 1.0) -> None:
     """
     seed = seed_for(root, grad)
     if root._a is None:
+        if root._da is not None:
+            raise ValueError("backward on a Value made with requires_grad=False: it has no gradient to compute")
         root.grad += seed
         return
     from .config import FLAGS, is_anomaly_enabled
@@ -135,27 +137,33 @@ def backward(root: Value, grad: Any = 1.0) -> None:
             if type(a) is tuple:
                 rule = v._b  # an n-ary node may bring all its contributions at once
                 for p, c in zip(a, (g * d for d in v._da) if rule is None else rule(g)):
-                    p.grad += c
                     if p._a is not None:
+                        p.grad += c
                         n = p._n - 1
                         p._n = n
                         if not n:
                             push(p)
+                    elif p._da is None:  # a leaf, unless made with requires_grad=False
+                        p.grad += c
                 continue
-            a.grad += g * v._da
             if a._a is not None:
+                a.grad += g * v._da
                 n = a._n - 1
                 a._n = n
                 if not n:
                     push(a)
+            elif a._da is None:
+                a.grad += g * v._da
             b = v._b
             if b is not None:
-                b.grad += g * v._db
                 if b._a is not None:
+                    b.grad += g * v._db
                     n = b._n - 1
                     b._n = n
                     if not n:
                         push(b)
+                elif b._da is None:
+                    b.grad += g * v._db
         completed = True
     finally:
         quiet.__exit__(None, None, None)

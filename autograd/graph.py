@@ -153,9 +153,10 @@ def _value_label(v: Value, name: str, shade: str | None) -> str:
     if shape:
         head += f' <FONT POINT-SIZE="9">{_esc(str(shape))}</FONT>'
     grad_cell = f'<TD BGCOLOR="{shade}">' if shade else "<TD>"
+    grad = f"grad {_esc(_num(v.grad))}" if v.requires_grad else "no grad (data)"
     return (
         '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR>'
-        f"<TD><B>{head}</B></TD><TD>data {_esc(_num(v.data))}</TD>{grad_cell}grad {_esc(_num(v.grad))}</TD>"
+        f"<TD><B>{head}</B></TD><TD>data {_esc(_num(v.data))}</TD>{grad_cell}{grad}</TD>"
         "</TR></TABLE>>"
     )
 
@@ -223,7 +224,7 @@ def to_dot(
     def node_lines(v: Value, indent: str) -> list[str]:
         nid = ids[v]
         faded = on_path is not None and v not in on_path
-        shade = None if scale is None else scale.color(_mag(v.grad))
+        shade = None if scale is None or not v.requires_grad else scale.color(_mag(v.grad))
         if shade == _ZERO_COLOR:
             shade = None
         attrs = "shape=plaintext"

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import ops
 from .config import FLAGS
-from .value import _ONE, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
+from .value import _ONE, NO_GRAD, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
 
 
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
@@ -150,7 +150,7 @@ def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
     locs[1::2] = wd
     v = _node(_quiet(np.dot, coefs, rows), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
     if v._a is not None:
-        v._b = _PairsBackward(rows, coefs)
+        v._b = _PairsBackward(rows, coefs, _all_data(xs))
     return v
 
 
@@ -211,6 +211,7 @@ def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None)
         Zb = None if bs is None else Z + np.array(bd)[:, None]
     reduces = [_Reduce(d) for d in xd]
     partners = _pair_partners(n)
+    data_inputs = _all_data(xs)
     ins: list[Any] = [None] * (2 * n)
     ins[1::2] = xs
     locs: list[Any] = [None] * (2 * n)
@@ -219,7 +220,7 @@ def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None)
     for j, row in enumerate(rows):
         ins[0::2] = row
         locs[1::2] = wd[j * n : (j + 1) * n]
-        z = _node(Z[j], ops.DOT, tuple(ins), tuple(locs), _PairsBackward(X, W[j]), partners)
+        z = _node(Z[j], ops.DOT, tuple(ins), tuple(locs), _PairsBackward(X, W[j], data_inputs), partners)
         if Zb is not None:
             z = _node(Zb[j], ops.ADD, z, _ONE, bs[j], _Reduce(_ONE))  # type: ignore[index]
         out.append(z)
@@ -239,21 +240,31 @@ def _pair_partners(n: int) -> tuple[int, ...]:
     return p
 
 
+def _all_data(xs: list[Value]) -> bool:
+    """Every x is a leaf made with ``requires_grad=False``: no gradient to send it."""
+    return all(x._a is None and x._da is NO_GRAD for x in xs)
+
+
 class _PairsBackward:
-    """Contributions of an interleaved batch dot (w0, x0, w1, x1, ...): rows @ g for the w's, w * g for the x's."""
+    """Contributions of an interleaved batch dot (w0, x0, w1, x1, ...): rows @ g for the w's, w * g for the x's.
 
-    __slots__ = ("coefs", "rows")
+    When every x is data (``requires_grad=False``) their contributions are not computed (None: backward skips them).
+    """
 
-    def __init__(self, rows: np.ndarray, coefs: np.ndarray) -> None:
+    __slots__ = ("coefs", "data_inputs", "rows")
+
+    def __init__(self, rows: np.ndarray, coefs: np.ndarray, data_inputs: bool) -> None:
         self.rows = rows
         self.coefs = coefs
+        self.data_inputs = data_inputs
 
     def __call__(self, g: Any) -> list[Any]:
         if type(g) is not np.ndarray:
             g = np.full(self.rows.shape[1], g)
         out: list[Any] = [None] * (2 * len(self.coefs))
         out[0::2] = (self.rows @ g).tolist()
-        out[1::2] = list(np.multiply.outer(self.coefs, g))
+        if not self.data_inputs:
+            out[1::2] = list(np.multiply.outer(self.coefs, g))
         return out
 
 

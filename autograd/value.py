@@ -38,6 +38,7 @@ _new = object.__new__
 _add_reduce = np.add.reduce
 _ONE = 1.0
 _MINUS_ONE = -1.0
+NO_GRAD = "no grad"  # in a leaf's _da slot: made with requires_grad=False
 _ADD, _SUB, _MUL = ops.ADD, ops.SUB, ops.MUL
 
 
@@ -244,8 +245,10 @@ def _pow_values(x: Any, y: Any) -> tuple[Any, Any, Any]:
 class Value:
     """A number (or a batch of numbers) that remembers how it was computed.
 
-    ``Value(data, label="")``: ``data`` is a real number (stored as float) or a 1-D numpy array of
-    samples (batch mode).  ``grad`` starts at 0.0 and is filled by :meth:`backward`.
+    ``Value(data, label="", requires_grad=True)``: ``data`` is a real number (stored as float) or a 1-D
+    numpy array of samples (batch mode).  ``grad`` starts at 0.0 and is filled by :meth:`backward`;
+    a leaf made with ``requires_grad=False`` (input data, as in PyTorch) is drawn and traced like any
+    other, but ``backward`` sends it nothing and spends no work on it.
     """
 
     __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_n", "_op", "data", "grad", "label")
@@ -260,14 +263,17 @@ class Value:
     _db: Any
     _n: int  # consumers not yet done, only while backward runs
 
-    def __init__(self, data: Any, label: str = "") -> None:
+    def __init__(self, data: Any, label: str = "", requires_grad: bool = True) -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be True or False, got {type(requires_grad).__name__}")
         self.data = as_data(data)
         self.grad = 0.0
         self.label = label
         self._op = ops.LEAF
-        self._a = self._da = self._b = self._db = None
+        self._a = self._b = self._db = None
+        self._da = None if requires_grad else NO_GRAD  # a leaf has no local derivative: the slot marks data
         self._n = 0
 
     # ------------------------------------------------------------ graph structure
@@ -298,6 +304,11 @@ class Value:
         if self._b is None:
             return (_unwrap(self._da),)
         return (_unwrap(self._da), _unwrap(self._db))
+
+    @property
+    def requires_grad(self) -> bool:
+        """False only for a leaf made with ``requires_grad=False`` (data): ``backward`` leaves its grad at 0.0."""
+        return self._a is not None or self._da is not NO_GRAD
 
     @property
     def is_leaf(self) -> bool:

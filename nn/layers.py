@@ -8,8 +8,9 @@ Inputs, everywhere:
 
 * one sample: a sequence of ``nin`` numbers or scalar Values (or a 1-D numpy array) -> scalar Values;
 * a batch: a 2-D numpy array ``X`` of shape (m, nin) (turned into one batch Value per feature, labelled
-  ``x.0``, ``x.1``, ...), or a list of ``nin`` batch Values -> batch Values; one graph carries all m samples,
-  exactly the columns of the documents' matrices ``Z = W A + b``.
+  ``x.0``, ``x.1``, ..., made with ``requires_grad=False``: data gets no gradient, as in PyTorch), or a list
+  of ``nin`` batch Values -> batch Values; one graph carries all m samples, exactly the columns of the
+  documents' matrices ``Z = W A + b``.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def as_inputs(x: Any, nin: int) -> list[Any]:
             if x.shape[1] != nin or x.shape[0] == 0:
                 raise ValueError(f"a batch X must have shape (m, {nin}) with m >= 1, got {x.shape}")
             cols = np.ascontiguousarray(x.T, dtype=np.float64)
-            return [Value(cols[j], f"x.{j}") for j in range(nin)]
+            return [Value(cols[j], f"x.{j}", requires_grad=False) for j in range(nin)]
         if x.ndim != 1:
             raise ValueError(f"input must be one sample (shape ({nin},)) or a batch (shape (m, {nin})), got {x.shape}")
         x = [float(v) for v in x]
