@@ -591,6 +591,8 @@ class Value:
             parts.append(f"label={self.label!r}")
         if self._op.name:
             parts.append(f"op={self._op.name!r}")
+        if not self.requires_grad:
+            parts.append("requires_grad=False")
         return f"Value({', '.join(parts)})"
 
 
