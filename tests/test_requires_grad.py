@@ -86,7 +86,7 @@ def test_mlp_inputs_from_an_array_are_data() -> None:
 
 def test_requires_grad_is_checked_and_reported() -> None:
     assert Value(1.0).requires_grad and not Value(1.0, requires_grad=False).requires_grad
-    assert repr(Value(1.0, requires_grad=False)) == "Value(data=1.0, grad=0.0, requires_grad=False)"
+    assert repr(Value(1.0, requires_grad=False)) == "Value(data=1, grad=0, requires_grad=False)"
     assert (Value(1.0, requires_grad=False) * 2.0).requires_grad  # an op's result always does
     assert Value(np.array([1.0, 2.0]), requires_grad=np.bool_(False)).requires_grad is False
     with pytest.raises(TypeError, match="requires_grad must be True or False"):
