@@ -38,8 +38,19 @@ _new = object.__new__
 _add_reduce = np.add.reduce
 _ONE = 1.0
 _MINUS_ONE = -1.0
-NO_GRAD = "no grad"  # in a leaf's _da slot: made with requires_grad=False
 _ADD, _SUB, _MUL = ops.ADD, ops.SUB, ops.MUL
+
+
+class _NoGrad:
+    """The mark in a leaf's ``_da`` slot (unused by leaves otherwise) for one made with ``requires_grad=False``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_GRAD"
+
+
+NO_GRAD = _NoGrad()
 
 
 class _Reduce:
