@@ -162,9 +162,14 @@ def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iter
     Value and every input a batch Value, one matrix product computes all rows, ``Z = W X + b`` with the
     samples as the columns of X, as the documents write a layer.
     """
-    rows = [
-        list(_iterable(r, f"linear weights[{j}]")) for j, r in enumerate(_iterable(weights, "linear(weights, ...)"))
-    ]
+    rows = []
+    for j, r in enumerate(_iterable(weights, "linear(weights, ...)")):
+        try:
+            rows.append(list(r))
+        except TypeError:
+            raise TypeError(
+                f"linear weights[{j}]: expected a row of weights (list, tuple, ...), got {type(r).__name__}"
+            ) from None
     xs = list(_iterable(inputs, "linear(..., inputs)"))
     bs = None if biases is None else list(_iterable(biases, "linear(..., biases)"))
     if not rows:
@@ -192,13 +197,15 @@ def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None)
     """``linear`` for scalar weight and bias Values on batch inputs: one matrix product, then dot and + nodes."""
     if FLAGS.special or set(map(type, xs)) != _JUST_VALUE:
         return None
+    xd = list(map(_data_of, xs))
+    if set(map(type, xd)) != _JUST_ARRAY:  # one sample: the general path (a dot node per row)
+        return None
     flat = [w for row in rows for w in row]
     if set(map(type, flat)) != _JUST_VALUE or (bs is not None and set(map(type, bs)) != _JUST_VALUE):
         return None
     wd = list(map(_data_of, flat))
     bd = [] if bs is None else list(map(_data_of, bs))
-    xd = list(map(_data_of, xs))
-    if set(map(type, wd + bd)) != _JUST_FLOAT or set(map(type, xd)) != _JUST_ARRAY:
+    if set(map(type, wd + bd)) != _JUST_FLOAT:
         return None
     shapes = {d.shape for d in xd}
     if len(shapes) > 1:

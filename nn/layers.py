@@ -183,8 +183,13 @@ class Layer(Module):
         return self.neurons[0].activation
 
     def forward(self, xs: list[Any]) -> list[Value]:
-        """Each neuron's output on the checked inputs ``xs``: Z = W x + b (``autograd.linear``), then g(Z)."""
+        """Each neuron's output on the checked inputs ``xs``: z = w . x + b, then g(z).
+
+        On a batch, the whole layer's Z = W X + b is one matrix product (``autograd.linear``, the same nodes).
+        """
         neurons = self.neurons
+        if type(xs[0]) is not Value or type(xs[0].data) is float:  # one sample: a dot node per neuron
+            return [n.activate(autograd.dot(n.w, xs) + n.b) for n in neurons]
         zs = autograd.linear([n.w for n in neurons], xs, [n.b for n in neurons])
         return [n.activate(z) for n, z in zip(neurons, zs)]
 
