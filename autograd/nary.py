@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .config import FLAGS
 from .value import _ONE, NO_GRAD, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
 
 
@@ -129,29 +128,18 @@ def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
         return None
     xd = list(map(_data_of, xs))
     kinds = set(map(type, xd))
+    if kinds == _JUST_ARRAY:
+        return _batch_rows([ws], wd, xs, xd, None, [], "dot")[0]
+    if kinds != _JUST_FLOAT:
+        return None
     n = len(ws)
     ins: list[Any] = [None] * (2 * n)
     ins[0::2] = ws
     ins[1::2] = xs
     locs: list[Any] = [None] * (2 * n)
-    if kinds == _JUST_FLOAT:
-        locs[0::2] = xd
-        locs[1::2] = wd
-        v = _node(builtins.sum(map(float.__mul__, wd, xd)), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
-        return v
-    if kinds != _JUST_ARRAY:
-        return None
-    shapes = {d.shape for d in xd}
-    if len(shapes) > 1:
-        raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
-    rows = np.stack(xd)
-    coefs = np.array(wd)
-    locs[0::2] = [_Reduce(d) for d in xd]
+    locs[0::2] = xd
     locs[1::2] = wd
-    v = _node(_quiet(np.dot, coefs, rows), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
-    if v._a is not None:
-        v._b = _PairsBackward(rows, coefs, _all_data(xs))
-    return v
+    return _node(builtins.sum(map(float.__mul__, wd, xd)), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
 
 
 def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iterable[Any] | None = None) -> list[Value]:
@@ -195,7 +183,7 @@ def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iter
 
 def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None) -> list[Value] | None:
     """``linear`` for scalar weight and bias Values on batch inputs: one matrix product, then dot and + nodes."""
-    if FLAGS.special or set(map(type, xs)) != _JUST_VALUE:
+    if set(map(type, xs)) != _JUST_VALUE:
         return None
     xd = list(map(_data_of, xs))
     if set(map(type, xd)) != _JUST_ARRAY:  # one sample: the general path (a dot node per row)
@@ -207,22 +195,38 @@ def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None)
     bd = [] if bs is None else list(map(_data_of, bs))
     if set(map(type, wd + bd)) != _JUST_FLOAT:
         return None
+    return _batch_rows(rows, wd, xs, xd, bs, bd, "linear")
+
+
+def _batch_rows(
+    rows: list[list[Value]],
+    wd: list[float],
+    xs: list[Value],
+    xd: list[np.ndarray],
+    bs: list[Value] | None,
+    bd: list[float],
+    what: str,
+) -> list[Value]:
+    """Each row's interleaved ``dot`` node (w0, x0, w1, x1, ...), then ``+ b`` with biases, over batch inputs.
+
+    One matrix product computes every row, Z = W X (+ b); ``wd``/``xd``/``bd`` are the weights', inputs' and
+    biases' data (weights flattened row by row).
+    """
     shapes = {d.shape for d in xd}
     if len(shapes) > 1:
-        raise ValueError(f"batch sizes differ in linear: {sorted(s[0] for s in shapes)}")
+        raise ValueError(f"batch sizes differ in {what}: {sorted(s[0] for s in shapes)}")
     n = len(xs)
     X = np.stack(xd)
     W = np.array(wd).reshape(len(rows), n)
     with np.errstate(all="ignore"):
         Z = W @ X
         Zb = None if bs is None else Z + np.array(bd)[:, None]
-    reduces = [_Reduce(d) for d in xd]
     partners = _pair_partners(n)
     data_inputs = _all_data(xs)
     ins: list[Any] = [None] * (2 * n)
     ins[1::2] = xs
     locs: list[Any] = [None] * (2 * n)
-    locs[0::2] = reduces
+    locs[0::2] = [_Reduce(d) for d in xd]
     out = []
     for j, row in enumerate(rows):
         ins[0::2] = row

@@ -189,7 +189,7 @@ class Layer(Module):
         """
         neurons = self.neurons
         if type(xs[0]) is not Value or type(xs[0].data) is float:  # one sample: a dot node per neuron
-            return [n.activate(autograd.dot(n.w, xs) + n.b) for n in neurons]
+            return [n.forward(xs) for n in neurons]
         zs = autograd.linear([n.w for n in neurons], xs, [n.b for n in neurons])
         return [n.activate(z) for n, z in zip(neurons, zs)]
 
