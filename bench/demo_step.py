@@ -32,6 +32,16 @@ def weights(model: nn.MLP) -> list[tuple[np.ndarray, np.ndarray]]:
     ]
 
 
+def backward_and_update(model: Any, params: list[Any], loss: Any) -> tuple[float, list[float]]:
+    """The end of every scalar-engine step (ours and micrograd alike): zero, backward, one SGD update."""
+    model.zero_grad()
+    loss.backward()
+    grads = [p.grad for p in params]
+    for p in params:
+        p.data -= LR * p.grad
+    return loss.data, grads
+
+
 def ours_step(model: nn.MLP, X: np.ndarray, y: np.ndarray, batch: bool) -> tuple[float, list[float]]:
     params = model.parameters()
     if batch:
@@ -41,12 +51,7 @@ def ours_step(model: nn.MLP, X: np.ndarray, y: np.ndarray, batch: bool) -> tuple
         losses = [(1.0 - model(xi)[0] * float(yi)).relu() for xi, yi in zip(X, y)]
         data_loss = autograd.sum(losses) * (1.0 / len(losses))
     loss = data_loss + ALPHA * autograd.dot(params, params)
-    model.zero_grad()
-    loss.backward()
-    grads = [p.grad for p in params]
-    for p in params:
-        p.data -= LR * p.grad
-    return loss.data, grads
+    return backward_and_update(model, params, loss)
 
 
 def micro_model(ws: list[tuple[np.ndarray, np.ndarray]]) -> Any:
@@ -68,12 +73,7 @@ def micro_step(model: Any, X: np.ndarray, y: np.ndarray) -> tuple[float, list[fl
     losses = [(1 + -float(yi) * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
     loss = data_loss + ALPHA * sum(p * p for p in params)
-    model.zero_grad()
-    loss.backward()
-    grads = [p.grad for p in params]
-    for p in params:
-        p.data -= LR * p.grad
-    return loss.data, grads
+    return backward_and_update(model, params, loss)
 
 
 def numpy_step(ws: list[list[np.ndarray]], X: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
