@@ -143,29 +143,19 @@ def _checked(order: list[Any]) -> None:
                 raise _bad_sum(v, i, old, c, total, "")
 
 
-def grad_checked(order: list[Any], grads: dict[Any, Any]) -> None:
-    """``autograd.grad``'s loop (``create_graph=False``) over ``order``, checking each contribution.
+_IN_GRAD = " (in autograd.grad)"
 
-    ``grads`` holds the seed under the root and receives the results.  Same arithmetic in the same order as
-    ``functional.grad``'s fast loop (c = upstream * local derivative, summed per input), so the results are
-    identical; the first NaN or inf contribution raises ``FloatingPointError`` naming the op.
-    """
-    where = " (in autograd.grad)"
-    if order and not _finite(grads[order[0]]):
-        raise _bad_seed(order[0], grads[order[0]], where)
-    get = grads.get
-    for v in order:
-        if v._a is None:
-            continue
-        g = get(v)
-        if g is None:
-            continue
-        ins, locs = _edges(v)
-        for i, (p, d) in enumerate(zip(ins, locs)):
-            c = g * d
-            if not _finite(c):
-                raise _bad_contribution(v, i, g, d, c, where)
-            old = get(p)
-            grads[p] = total = c if old is None else old + c
-            if old is not None and not _finite(total) and _finite(old):
-                raise _bad_sum(v, i, old, c, total, where)
+
+def check_grad_seed(output: Any, seed: Any) -> None:
+    """``autograd.grad`` under ``detect_anomaly()``: a NaN or inf ``grad_output`` raises ``FloatingPointError``."""
+    if not _finite(seed):
+        raise _bad_seed(output, seed, _IN_GRAD)
+
+
+def check_grad_edge(v: Any, i: int, g: Any, d: Any, c: Any, old: Any, total: Any) -> None:
+    """One edge of ``autograd.grad``'s loop under ``detect_anomaly()``: contribution ``c = g * d`` into input i of v,
+    summed with ``old`` into ``total``.  A NaN/inf contribution, or finite ones summing past the float range, raise."""
+    if not _finite(c):
+        raise _bad_contribution(v, i, g, d, c, _IN_GRAD)
+    if old is not None and not _finite(total) and _finite(old):
+        raise _bad_sum(v, i, old, c, total, _IN_GRAD)

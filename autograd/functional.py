@@ -69,25 +69,28 @@ def grad(
     order = reverse_topological(output)
     grads: dict[Value, Any] = {output: seed}
     get = grads.get
-    with np.errstate(all="ignore"):  # batch grads overflow to inf like floats do, without warnings
-        if not create_graph and FLAGS.special and is_anomaly_enabled():
-            from .anomaly import grad_checked
+    check = None
+    if not create_graph and FLAGS.special and is_anomaly_enabled():
+        from .anomaly import check_grad_edge, check_grad_seed
 
-            grad_checked(order, grads)
-        else:
-            for v in order:
-                if v._a is None:
-                    continue
-                g = get(v)
-                if g is None:
-                    continue
-                ins, locs = _edges(v) if not create_graph else (_edges(v)[0], _graph_locals(v))
-                for p, d in zip(ins, locs):
-                    c = g * d
-                    if create_graph:
-                        c = _fit(c, p)
-                    old = get(p)
-                    grads[p] = c if old is None else old + c
+        check_grad_seed(output, seed)
+        check = check_grad_edge
+    with np.errstate(all="ignore"):  # batch grads overflow to inf like floats do, without warnings
+        for v in order:
+            if v._a is None:
+                continue
+            g = get(v)
+            if g is None:
+                continue
+            ins, locs = _edges(v) if not create_graph else (_edges(v)[0], _graph_locals(v))
+            for i, (p, d) in enumerate(zip(ins, locs)):
+                c = g * d
+                if create_graph:
+                    c = _fit(c, p)
+                old = get(p)
+                grads[p] = total = c if old is None else old + c
+                if check is not None:
+                    check(v, i, g, d, c, old, total)
     result = []
     for x in wanted:
         g = grads.get(x, 0.0)
