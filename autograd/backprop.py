@@ -92,6 +92,8 @@ def backward(root: Value, grad: Any = 1.0) -> None:
     completed = False
     quiet = np.errstate(all="ignore")  # batch grads overflow to inf like floats do, without warnings
     quiet.__enter__()
+    # The hot loop: each edge's steps are written out for tuple, first and second inputs rather than
+    # put in a helper, since a Python call per edge would cost more than the steps themselves.
     try:
         while stack:
             v = pop()
