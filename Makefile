@@ -29,8 +29,8 @@ demo: setup system
 	$(PY) -m nn train --dataset spiral --hidden 16,16 --optimizer adam --epochs 300 --out runs/spiral
 
 lint: setup
-	$(VENV)/bin/ruff check autograd nn tests bench
-	$(VENV)/bin/ruff format --check autograd nn tests bench
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 pytest: setup system

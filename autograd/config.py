@@ -1,7 +1,7 @@
 """Switches that change how ops record the graph: ``no_grad`` and ``detect_anomaly``.
 
-Each switch is per thread.  ``FLAGS.special`` counts the threads that have any switch on, so
-while it is zero (the usual case) ops skip the per-thread lookup altogether.
+Each switch is per thread.  ``FLAGS.special`` is True while any thread has a switch on (``FLAGS.on``
+counts them); while it is False (the usual case) ops skip the per-thread lookup altogether.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Flags:
-    __slots__ = ("special",)
+    __slots__ = ("on", "special")
 
     def __init__(self) -> None:
-        self.special = 0
+        self.on = 0
+        self.special = False  # a bool, not the count: ``not FLAGS.special`` is then cheapest in the hot path
 
 
 FLAGS = _Flags()
@@ -34,17 +35,18 @@ def _change(name: str, step: int) -> None:
     before = _depth(name)
     setattr(_local, name, before + step)
     with _lock:
-        FLAGS.special += step
+        FLAGS.on += step
+        FLAGS.special = FLAGS.on > 0
 
 
 def is_grad_enabled() -> bool:
     """True unless this thread is inside ``no_grad()``."""
-    return FLAGS.special == 0 or _depth("no_grad") == 0
+    return not FLAGS.special or _depth("no_grad") == 0
 
 
 def is_anomaly_enabled() -> bool:
     """True while this thread is inside ``detect_anomaly()``."""
-    return FLAGS.special != 0 and _depth("anomaly") > 0
+    return FLAGS.special and _depth("anomaly") > 0
 
 
 class _Switch:

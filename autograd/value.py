@@ -141,7 +141,6 @@ def _node(data: Data, op: Op, a: Any, da: Any, b: Any = None, db: Any = None) ->
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v.label = ""
     if FLAGS.special and not is_grad_enabled():
         v._op = ops.LEAF
         v._a = v._da = v._b = v._db = None
@@ -179,7 +178,6 @@ def _unary(x: Value, op: Op, c: Any = None) -> Value:
             v = _new(Value)
             v.data = y
             v.grad = 0.0
-            v.label = ""
             v._op = op
             v._a = x
             v._da = dy
@@ -262,11 +260,11 @@ class Value:
     other, but ``backward`` sends it nothing and spends no work on it.
     """
 
-    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_n", "_op", "data", "grad", "label")
+    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_label", "_n", "_op", "data", "grad")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators: array * v works
     data: Data
     grad: Data
-    label: str
+    _label: str  # left empty by ops (one store and one GC visit less per node): see ``label``
     _op: Op
     _a: Any
     _da: Any
@@ -281,7 +279,7 @@ class Value:
             raise TypeError(f"requires_grad must be True or False, got {type(requires_grad).__name__}")
         self.data = as_data(data)
         self.grad = 0.0
-        self.label = label
+        self._label = label
         self._op = ops.LEAF
         self._a = self._b = self._db = None
         self._da = None if requires_grad else NO_GRAD  # a leaf has no local derivative: the slot marks data
@@ -292,6 +290,20 @@ class Value:
     def op(self) -> str:
         """The name of the op that made this node (``""`` for a leaf)."""
         return self._op.name
+
+    @property
+    def label(self) -> str:
+        """The name shown in graphs, traces and errors (``""`` until set)."""
+        try:
+            return self._label
+        except AttributeError:  # an op's result whose label was never set
+            return ""
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self._label = label
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -342,7 +354,6 @@ class Value:
                 v = _new(Value)
                 v.data = x + y
                 v.grad = 0.0
-                v.label = ""
                 v._op = _ADD
                 v._a = self
                 v._da = _ONE
@@ -408,7 +419,6 @@ class Value:
                 v = _new(Value)
                 v.data = x * y
                 v.grad = 0.0
-                v.label = ""
                 v._op = _MUL
                 v._a = self
                 v._da = y

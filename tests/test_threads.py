@@ -61,7 +61,7 @@ def test_no_grad_in_one_thread_does_not_stop_recording_in_another() -> None:
     assert _run_pair(quiet, recorder) == []
     assert len(record) == 2 * ROUNDS and all(record)
     assert len(quiet_leaves) == ROUNDS and all(quiet_leaves)
-    assert FLAGS.special == 0
+    assert FLAGS.on == 0 and FLAGS.special is False
 
 
 def test_interleaved_switches_many_threads() -> None:
@@ -98,7 +98,7 @@ def test_interleaved_switches_many_threads() -> None:
         t.join(60)
         assert not t.is_alive()
     assert bad == []
-    assert FLAGS.special == 0 and is_grad_enabled() and not is_anomaly_enabled()
+    assert FLAGS.on == 0 and FLAGS.special is False and is_grad_enabled() and not is_anomaly_enabled()
 
 
 def test_switch_state_restored_after_exception_in_thread() -> None:
@@ -114,7 +114,7 @@ def test_switch_state_restored_after_exception_in_thread() -> None:
     t = threading.Thread(target=boom)
     t.start()
     t.join(10)
-    assert caught == [True] and FLAGS.special == 0
+    assert caught == [True] and FLAGS.on == 0 and FLAGS.special is False
     assert not Value(1.0).__mul__(Value(2.0)).is_leaf
 
 

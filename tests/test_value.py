@@ -11,6 +11,7 @@ import pytest
 from helpers import reals
 from hypothesis import given
 
+import autograd as ag
 from autograd import Value
 
 
@@ -70,6 +71,19 @@ def test_label_must_be_str() -> None:
     assert Value(1.0, label="w").label == "w"
     with pytest.raises(TypeError, match="int"):
         Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+def test_op_results_start_unlabelled_and_take_a_label() -> None:
+    x = Value(2.0, label="x")
+    nodes = [x * x, x + 1.0, x.tanh(), ag.sum([x, x]), -x, x**x]
+    assert [v.label for v in nodes] == [""] * len(nodes)
+    for i, v in enumerate(nodes):
+        v.label = f"n{i}"
+    assert [v.label for v in nodes] == [f"n{i}" for i in range(len(nodes))]
+    assert "label='n0'" in repr(nodes[0]) and nodes[0].detach().label == "n0"
+    with pytest.raises(TypeError, match="label must be a str, got NoneType"):
+        nodes[0].label = None  # type: ignore[assignment]
+    assert nodes[0].label == "n0"
 
 
 def test_batch_value() -> None:
