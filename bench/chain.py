@@ -3,7 +3,8 @@
 The chain is y = y * w + b (two nodes per step, every op between Values, so micrograd builds
 the same number of nodes).  Each engine is timed in a fresh process of its own, the processes
 interleaved.  Also bytes per live node (tracemalloc) and the deepest chain each engine survives.
-Gradients are compared before anything is timed.
+Gradients are compared before anything is timed.  Beside micrograd, ours and torch runs ``minimal.py``,
+an engine with nothing but what this chain needs: the floor for any pure-Python graph here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 from common import interleaved, run_deep, table
 
 from autograd import Value
+
+HEADER = ["workload", "micrograd 0.1.0 (= 1)", "minimal engine", "ours", "torch (float64)"]
 
 
 def chain(cls: Any, n: int) -> Any:
@@ -65,6 +68,10 @@ def one(engine: str, n: int) -> float:
     """Median ns per node of ``engine`` on a chain of n ops, in this process (imports only that engine)."""
     if engine == "torch":
         fn = lambda: torch_chain(n)  # noqa: E731
+    elif engine == "minimal":
+        from minimal import Value as Minimal
+
+        fn = lambda: chain(Minimal, n)  # noqa: E731
     elif engine == "micrograd":
         from micrograd.engine import Value as Micro
 
@@ -86,7 +93,7 @@ def in_fresh_process(engine: str, n: int) -> float:
 
 
 def main(repeats: int = 5) -> list[list[str]]:
-    engines = ["ours", "micrograd"]
+    engines = ["ours", "micrograd", "minimal"]
     if importlib.util.find_spec("torch") is not None:
         engines.append("torch")
     rows = []
@@ -96,23 +103,22 @@ def main(repeats: int = 5) -> list[list[str]]:
             for e in engines:
                 samples[e].append(in_fresh_process(e, n))
         ns = {e: statistics.median(v) for e, v in samples.items()}
-        ratio = ns["micrograd"] / ns["ours"]
         row = [f"ns per node, chain of {n:.0e} (fwd+bwd+free)", f"{ns['micrograd']:.0f}"]
-        row.append(f"{ns['ours']:.0f} ({ratio:.1f}x)")
+        row += [f"{ns[e]:.0f} ({ns['micrograd'] / ns[e]:.1f}x)" for e in ("minimal", "ours")]
         row.append(f"{ns['torch']:.0f} ({ns['micrograd'] / ns['torch']:.1f}x)" if "torch" in ns else "-")
         rows.append(row)
     from micrograd.engine import Value as Micro
+    from minimal import Value as Minimal
 
-    mem_ours = bytes_per_node(Value, 10**5)
-    mem_micro = run_deep(lambda: bytes_per_node(Micro, 10**5))
-    rows.append(["bytes per live node", f"{mem_micro:.0f}", f"{mem_ours:.0f}", "-"])
+    mem = [run_deep(lambda: bytes_per_node(Micro, 10**5)), bytes_per_node(Minimal, 10**5), bytes_per_node(Value, 10**5)]
+    rows.append(["bytes per live node", *(f"{b:.0f}" for b in mem), "-"])
     deep = 10**6
     y = Value(0.5)
     z = y
     for _ in range(deep):
         z = z * 1.0000001
     z.backward()
-    rows.append([f"chain of {deep:.0e} ops, default recursion limit", "RecursionError", "ok", "-"])
+    rows.append([f"chain of {deep:.0e} ops, default recursion limit", "RecursionError", "-", "ok", "-"])
     return rows
 
 
@@ -120,4 +126,4 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--one":
         print(one(sys.argv[2], int(sys.argv[3])))
     else:
-        print(table(main(), ["workload", "micrograd 0.1.0 (= 1)", "ours", "torch (float64)"]))
+        print(table(main(), HEADER))

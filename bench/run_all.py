@@ -28,7 +28,7 @@ def machine() -> str:
 
 def main() -> None:
     print(f"{datetime.date.today()}; {machine()}\n")
-    print(table(chain.main(), ["workload", "micrograd 0.1.0 (= 1)", "ours", "torch (float64)"]))
+    print(table(chain.main(), chain.HEADER))
     print()
     print(table(demo_step.main(), demo_step.HEADER))
     print()

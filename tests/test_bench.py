@@ -9,12 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import chain
 import common
 import demo_step
+import minimal
 from micrograd.engine import Value as Micro
 
 from autograd import Value
@@ -27,10 +30,26 @@ def test_demo_step_implementations_agree(m: int) -> None:
     assert {"micrograd", "ours, per sample", "ours, batch", "numpy formulas"} <= set(work)
 
 
-def test_chain_gives_the_closed_form_gradient_in_both_engines() -> None:
+def test_chain_gives_the_closed_form_gradient_in_every_engine() -> None:
     n = 600
     assert chain.chain(Value, n) == pytest.approx(chain.expected_grad(n), rel=1e-12)
+    assert chain.chain(minimal.Value, n) == pytest.approx(chain.expected_grad(n), rel=1e-12)
     assert common.run_deep(lambda: chain.chain(Micro, n)) == pytest.approx(chain.expected_grad(n), rel=1e-12)
+
+
+@given(st.lists(st.sampled_from("+*"), min_size=1, max_size=30), st.lists(st.floats(-2, 2), min_size=3, max_size=3))
+def test_minimal_engine_matches_ours_on_random_dags(program: list[str], start: list[float]) -> None:
+    """Each step combines two earlier nodes (fan-out, shared inputs, self-operands): grads equal ours."""
+    graphs = []
+    for cls in (Value, minimal.Value):
+        nodes = [cls(x) for x in start]
+        for i, op in enumerate(program):
+            a, b = nodes[(7 * i) % len(nodes)], nodes[(3 * i + 1) % len(nodes)]
+            nodes.append(a + b if op == "+" else a * b)
+        nodes[-1].backward()
+        graphs.append(nodes)
+    assert [v.data for v in graphs[1]] == [v.data for v in graphs[0]]
+    assert [v.grad for v in graphs[1][:3]] == pytest.approx([v.grad for v in graphs[0][:3]], rel=1e-12, abs=1e-300)
 
 
 def test_interleaved_samples_every_workload_until_enough() -> None:
