@@ -294,10 +294,7 @@ class Value:
     @property
     def label(self) -> str:
         """The name shown in graphs, traces and errors (``""`` until set)."""
-        try:
-            return self._label
-        except AttributeError:  # an op's result whose label was never set
-            return ""
+        return getattr(self, "_label", "")  # an op leaves the slot empty until a label is set
 
     @label.setter
     def label(self, label: str) -> None:
