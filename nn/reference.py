@@ -297,7 +297,7 @@ def initialize_parameters(layer_dims: list[int], seed: int = 1, scale: float = 0
 def linear_forward(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple[Any, ...]]:
     """Z = W A + b; cache (A, W, b)."""
     _linear(A, W, b)
-    return W @ A + b, (A, W, b)
+    return _linear_forward(A, W, b)
 
 
 def linear_activation_forward(
@@ -306,9 +306,19 @@ def linear_activation_forward(
     """A = g(W A_prev + b); cache ((A_prev, W, b), Z)."""
     _linear(A_prev, W, b, ("A_prev", "W", "b"))
     _check(activation, (*HIDDEN_ACTIVATIONS, "softmax"), "activation")
-    Z, linear_cache = linear_forward(A_prev, W, b)
-    g = softmax if activation == "softmax" else _FORWARD[_check(activation, HIDDEN_ACTIVATIONS, "activation")]
-    A, activation_cache = g(Z)
+    return _linear_activation_forward(A_prev, W, b, activation)
+
+
+# the formulas alone, for arguments already checked (the public functions above and L_model_forward)
+def _linear_forward(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple[Any, ...]]:
+    return W @ A + b, (A, W, b)
+
+
+def _linear_activation_forward(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, activation: str
+) -> tuple[np.ndarray, tuple[Any, ...]]:
+    Z, linear_cache = _linear_forward(A_prev, W, b)
+    A, activation_cache = (softmax if activation == "softmax" else _FORWARD[activation])(Z)
     return A, (linear_cache, activation_cache)
 
 
@@ -326,9 +336,9 @@ def L_model_forward(
     caches = []
     A = np.asarray(X, dtype=np.float64)
     for k in range(1, L):
-        A, cache = linear_activation_forward(A, parameters[f"W{k}"], parameters[f"b{k}"], hidden_activation)
+        A, cache = _linear_activation_forward(A, parameters[f"W{k}"], parameters[f"b{k}"], hidden_activation)
         caches.append(cache)
-    AL, cache = linear_activation_forward(A, parameters[f"W{L}"], parameters[f"b{L}"], output_activation)
+    AL, cache = _linear_activation_forward(A, parameters[f"W{L}"], parameters[f"b{L}"], output_activation)
     caches.append(cache)
     return AL, caches
 
@@ -355,10 +365,7 @@ def linear_backward(dZ: np.ndarray, cache: tuple[Any, ...]) -> tuple[np.ndarray,
     """dW = 1/m dZ A_prev^T, db = 1/m sum_i dZ[:, i], dA_prev = W^T dZ."""
     A_prev, W, _ = _linear_cache(cache, "cache")
     _matrix(dZ, "dZ", rows=W.shape[0], cols=A_prev.shape[1])
-    m = A_prev.shape[1]
-    dW = 1.0 / m * (dZ @ A_prev.T)
-    db = 1.0 / m * np.sum(dZ, axis=1, keepdims=True)
-    return W.T @ dZ, dW, db
+    return _linear_backward(dZ, cache)
 
 
 def linear_activation_backward(
@@ -368,7 +375,15 @@ def linear_activation_backward(
     _same_shape(dA, "dA", _cache(cache, "cache"), "the cache's Z")
     linear_cache, activation_cache = cache
     dZ = _BACKWARD[_check(activation, HIDDEN_ACTIVATIONS, "activation")](dA, activation_cache)
-    return linear_backward(dZ, linear_cache)
+    return _linear_backward(dZ, linear_cache)
+
+
+def _linear_backward(dZ: np.ndarray, cache: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    A_prev, W, _ = cache  # already checked
+    m = A_prev.shape[1]
+    dW = 1.0 / m * (dZ @ A_prev.T)
+    db = 1.0 / m * np.sum(dZ, axis=1, keepdims=True)
+    return W.T @ dZ, dW, db
 
 
 def L_model_backward(
@@ -390,7 +405,7 @@ def L_model_backward(
         if k < L:
             dZ = _BACKWARD[hidden_activation](grads[f"dA{k}"], activation_cache)
         grads[f"dZ{k}"] = dZ
-        grads[f"dA{k - 1}"], grads[f"dW{k}"], grads[f"db{k}"] = linear_backward(dZ, linear_cache)
+        grads[f"dA{k - 1}"], grads[f"dW{k}"], grads[f"db{k}"] = _linear_backward(dZ, linear_cache)
     return grads
 
 
