@@ -132,7 +132,7 @@ def _checked(order: list[Any]) -> None:
         g = v.grad
         ins, locs = _edges(v)
         for i, (p, d) in enumerate(zip(ins, locs)):
-            if p._a is None and p._da is not None:  # data (requires_grad=False): nothing flows in
+            if not p.requires_grad:  # data: nothing flows in
                 continue
             c = g * d
             if not _finite(c):

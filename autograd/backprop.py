@@ -81,7 +81,7 @@ def backward(root: Value, grad: Any = 1.0) -> None:
     """
     seed = seed_for(root, grad)
     if root._a is None:
-        if root._da is not None:
+        if not root.requires_grad:
             raise ValueError("backward on a Value made with requires_grad=False: it has no gradient to compute")
         root.grad += seed
         return

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .value import _ONE, NO_GRAD, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
+from .value import _ONE, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
 
 
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
@@ -253,7 +253,7 @@ def _pair_partners(n: int) -> tuple[int, ...]:
 
 def _all_data(xs: list[Value]) -> bool:
     """Every x is a leaf made with ``requires_grad=False``: no gradient to send it."""
-    return all(x._a is None and x._da is NO_GRAD for x in xs)
+    return not any(x.requires_grad for x in xs)
 
 
 class _PairsBackward:
