@@ -66,7 +66,7 @@ class Value:
                         push(p)
         self.grad = 1.0
         push(self)
-        while stack:
+        while stack:  # written out for a and b, as ours is: a loop over (a, b) costs a tuple per node
             v = pop()
             g = v.grad
             a = v._a
