@@ -83,7 +83,7 @@ def backward(root: Value, grad: Any = 1.0) -> None:
     if root._a is None:
         if not root.requires_grad:
             raise ValueError("backward on a Value made with requires_grad=False: it has no gradient to compute")
-        root.grad += seed
+        root._grad += seed
         return
     from .config import FLAGS, is_anomaly_enabled
 
@@ -106,7 +106,7 @@ def backward(root: Value, grad: Any = 1.0) -> None:
                             p._n = n + 1
                         else:
                             p._n = 1
-                            p.grad = 0.0
+                            p._grad = 0.0
                             push(p)
                 continue
             if a._a is not None:
@@ -115,7 +115,7 @@ def backward(root: Value, grad: Any = 1.0) -> None:
                     a._n = n + 1
                 else:
                     a._n = 1
-                    a.grad = 0.0
+                    a._grad = 0.0
                     push(a)
             b = v._b
             if b is not None and b._a is not None:
@@ -124,9 +124,9 @@ def backward(root: Value, grad: Any = 1.0) -> None:
                     b._n = n + 1
                 else:
                     b._n = 1
-                    b.grad = 0.0
+                    b._grad = 0.0
                     push(b)
-        root.grad = seed
+        root._grad = seed
         if FLAGS.special and is_anomaly_enabled():
             from .anomaly import backward_checked
 
@@ -135,38 +135,38 @@ def backward(root: Value, grad: Any = 1.0) -> None:
         push(root)  # the first pass left the stack empty
         while stack:
             v = pop()
-            g = v.grad
+            g = v._grad
             a = v._a
             if type(a) is tuple:
                 rule = v._b  # an n-ary node may bring all its contributions at once
                 for p, c in zip(a, (g * d for d in v._da) if rule is None else rule(g)):
                     if p._a is not None:
-                        p.grad += c
+                        p._grad += c
                         n = p._n - 1
                         p._n = n
                         if not n:
                             push(p)
                     elif p._da is None:  # a leaf, unless made with requires_grad=False
-                        p.grad += c
+                        p._grad += c
                 continue
             if a._a is not None:
-                a.grad += g * v._da
+                a._grad += g * v._da
                 n = a._n - 1
                 a._n = n
                 if not n:
                     push(a)
             elif a._da is None:
-                a.grad += g * v._da
+                a._grad += g * v._da
             b = v._b
             if b is not None:
                 if b._a is not None:
-                    b.grad += g * v._db
+                    b._grad += g * v._db
                     n = b._n - 1
                     b._n = n
                     if not n:
                         push(b)
                 elif b._da is None:
-                    b.grad += g * v._db
+                    b._grad += g * v._db
         completed = True
     finally:
         quiet.__exit__(None, None, None)

@@ -28,7 +28,7 @@ def _edges(v: Value) -> tuple[tuple[Value, ...], tuple[Any, ...]]:
 
 
 def _graph_locals(v: Value) -> tuple[Any, ...]:
-    rule = v._op.graph
+    rule = v._rule.graph
     if rule is None:  # the local derivatives are constants: reuse the stored numbers
         return tuple(_unwrap(d) for d in _edges(v)[1])
     return rule(v)

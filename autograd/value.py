@@ -10,7 +10,9 @@ Storage (one GC-tracked object per node, see ``__slots__``):
 * one input: ``_a`` with local derivative ``_da``; ``_db`` may hold the op's constant
   (an exponent, a slope, clip bounds);
 * two inputs: ``_a, _b`` with ``_da, _db``;
-* n inputs: ``_a`` is a tuple of inputs and ``_da`` the tuple of their local derivatives.
+* n inputs: ``_a`` is a tuple of inputs and ``_da`` the tuple of their local derivatives;
+* an op's result leaves ``_grad`` (until backward reaches it), ``_label`` and, for ``+``, ``_op``
+  empty: a store less per node, and the garbage collector skips empty slots.
 
 In batch mode ``data`` is a 1-D float64 array of m samples.  A scalar that meets a batch is
 broadcast, and the chain rule sums its gradient over the batch: the edge then carries a
@@ -140,8 +142,8 @@ def _node(data: Data, op: Op, a: Any, da: Any, b: Any = None, db: Any = None) ->
     """Make an interior node (or, under ``no_grad``, a leaf holding ``data``)."""
     v = _new(Value)
     v.data = data
-    v.grad = 0.0
     if FLAGS.special and not is_grad_enabled():
+        v._grad = 0.0  # a leaf accumulates into its grad
         v._op = ops.LEAF
         v._a = v._da = v._b = v._db = None
         v._n = 0
@@ -177,7 +179,6 @@ def _unary(x: Value, op: Op, c: Any = None) -> Value:
         if not FLAGS.special:  # the hot path, inlined
             v = _new(Value)
             v.data = y
-            v.grad = 0.0
             v._op = op
             v._a = x
             v._da = dy
@@ -260,12 +261,12 @@ class Value:
     other, but ``backward`` sends it nothing and spends no work on it.
     """
 
-    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_label", "_n", "_op", "data", "grad")
+    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_grad", "_label", "_n", "_op", "data")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators: array * v works
     data: Data
-    grad: Data
+    _grad: Data  # left empty by ops until backward reaches them: see ``grad``
     _label: str  # left empty by ops (one store and one GC visit less per node): see ``label``
-    _op: Op
+    _op: Op  # left empty by the inlined ``+``: see ``_rule``
     _a: Any
     _da: Any
     _b: Any
@@ -278,7 +279,7 @@ class Value:
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"requires_grad must be True or False, got {type(requires_grad).__name__}")
         self.data = as_data(data)
-        self.grad = 0.0
+        self._grad = 0.0
         self._label = label
         self._op = ops.LEAF
         self._a = self._b = self._db = None
@@ -289,7 +290,23 @@ class Value:
     @property
     def op(self) -> str:
         """The name of the op that made this node (``""`` for a leaf)."""
-        return self._op.name
+        return self._rule.name
+
+    @property
+    def _rule(self) -> Op:
+        return getattr(self, "_op", _ADD)  # ``+`` leaves the slot empty: one store less on the commonest op
+
+    @property
+    def grad(self) -> Data:
+        """d(root)/d(self) from the last ``backward`` that reached this node (0.0 before any)."""
+        try:
+            return self._grad
+        except AttributeError:  # an op leaves the slot empty (one store less per node): backward fills it
+            return 0.0
+
+    @grad.setter
+    def grad(self, grad: Data) -> None:
+        self._grad = grad
 
     @property
     def label(self) -> str:
@@ -350,8 +367,6 @@ class Value:
             if type(x) is float and type(y) is float and not FLAGS.special:  # the hot path, inlined
                 v = _new(Value)
                 v.data = x + y
-                v.grad = 0.0
-                v._op = _ADD
                 v._a = self
                 v._da = _ONE
                 v._b = other
@@ -415,7 +430,6 @@ class Value:
             if type(x) is float and type(y) is float and not FLAGS.special:  # the hot path, inlined
                 v = _new(Value)
                 v.data = x * y
-                v.grad = 0.0
                 v._op = _MUL
                 v._a = self
                 v._da = y
@@ -607,8 +621,8 @@ class Value:
         parts = [f"data={_fmt(self.data)}", f"grad={_fmt(self.grad)}"]
         if self.label:
             parts.append(f"label={self.label!r}")
-        if self._op.name:
-            parts.append(f"op={self._op.name!r}")
+        if self.op:
+            parts.append(f"op={self.op!r}")
         if not self.requires_grad:
             parts.append("requires_grad=False")
         return f"Value({', '.join(parts)})"

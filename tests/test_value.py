@@ -86,6 +86,23 @@ def test_op_results_start_unlabelled_and_take_a_label() -> None:
     assert nodes[0].label == "n0"
 
 
+def test_op_results_read_grad_zero_until_backward_fills_it() -> None:
+    x = Value(2.0, label="x")
+    nodes = [x * x, x + x, x + 1.0, x.tanh(), ag.sum([x, x]), -x, x**x, x / x]
+    assert [v.grad for v in nodes] == [0.0] * len(nodes) and all(type(v.grad) is float for v in nodes)
+    assert all("grad=0," in repr(v) for v in nodes)
+    nodes[0].grad = 5.0
+    assert nodes[0].grad == 5.0
+    y = nodes[0] + nodes[1]  # y = x^2 + 2x
+    y.backward()
+    assert (nodes[0].grad, nodes[1].grad, x.grad) == (1.0, 1.0, 2 * 2.0 + 2.0)
+    with ag.no_grad():
+        c = x * 3.0  # a leaf: it accumulates like any other
+    (c * x).backward()
+    (c * x).backward()
+    assert c.grad == 2 * 2.0
+
+
 def test_batch_value() -> None:
     a = np.array([1, 2, 3])
     v = Value(a)
