@@ -7,11 +7,12 @@ from .functional import derivative, grad
 from .graph import draw_dot, to_dot
 from .nary import dot, linear, sum  # noqa: A004 - autograd.sum is the n-ary node on purpose
 from .trace import trace
-from .value import Value, zero_grad
+from .value import BatchValue, Value, zero_grad
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchValue",
     "GradcheckResult",
     "Value",
     "derivative",

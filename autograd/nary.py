@@ -25,8 +25,9 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
     for v in _iterable(values, "autograd.sum(values)"):
         if isinstance(v, Value):
             ins.append(v)
+            d = v._data
             try:
-                total = total + v.data if type(total) is float is type(v.data) else _quiet(operator.add, total, v.data)
+                total = total + d if type(total) is float is type(d) else _quiet(operator.add, total, d)
             except ValueError:  # numpy cannot broadcast two batches of different sizes
                 raise ValueError(f"batch sizes differ in autograd.sum: {np.shape(total)} and {v.shape}") from None
         else:
@@ -36,11 +37,11 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
             total = total + c if type(total) is float is type(c) else _quiet(operator.add, total, c)
     if not ins:
         return Value(total)
-    shapes = {np.shape(v.data) for v in ins if type(v.data) is np.ndarray}
+    shapes = {np.shape(v._data) for v in ins if type(v._data) is np.ndarray}
     if len(shapes) > 1:
         raise ValueError(f"batch sizes differ in autograd.sum: {sorted(s[0] for s in shapes)}")
     batch = type(total) is np.ndarray
-    locals_ = tuple(_Reduce(_ONE) if batch and type(v.data) is float else _ONE for v in ins)
+    locals_ = tuple(_Reduce(_ONE) if batch and type(v._data) is float else _ONE for v in ins)
     return _node(total, ops.SUM, tuple(ins), locals_)
 
 
@@ -67,8 +68,8 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
     rows: list[np.ndarray] = []
     for i, (w, x) in enumerate(zip(ws, xs)):
         wv, xv = isinstance(w, Value), isinstance(x, Value)
-        wd = w.data if wv else _const(w, "dot weights")
-        xd = x.data if xv else _const(x, "dot inputs")
+        wd = w._data if wv else _const(w, "dot weights")
+        xd = x._data if xv else _const(x, "dot inputs")
         if wd is None or xd is None:
             bad, arg = (w, "weights") if wd is None else (x, "inputs")
             raise TypeError(f"dot term {i}: {arg}[{i}] must be a Value or a number, got {type(bad).__name__}")
@@ -107,7 +108,7 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
         if all(t >= 0 for t in terms):  # every term is scalar x batch: backward in two array ops
             rule = _DotBackward(stacked, np.array(coefs), ins, terms)
     if type(total) is np.ndarray:
-        locs = [_Reduce(d) if type(v.data) is float else d for v, d in zip(ins, locs)]  # scalar input: sum the batch
+        locs = [_Reduce(d) if type(v._data) is float else d for v, d in zip(ins, locs)]  # scalar input: sum the batch
     if not ins:
         return Value(total)
     v = _node(total, ops.DOT, tuple(ins), tuple(locs), None, tuple(partners))
@@ -287,7 +288,7 @@ class _DotBackward:
     def __init__(self, rows: np.ndarray, coefs: np.ndarray, ins: list[Value], terms: list[int]) -> None:
         self.rows = rows
         self.coefs = coefs
-        self.pick = [(type(v.data) is float, t) for v, t in zip(ins, terms)]
+        self.pick = [(type(v._data) is float, t) for v, t in zip(ins, terms)]
 
     def __call__(self, g: Any) -> list[Any]:
         if type(g) is not np.ndarray:

@@ -14,7 +14,8 @@ Storage (one GC-tracked object per node, see ``__slots__``):
 * an op's result leaves ``_grad`` (until backward reaches it), ``_label`` and, for ``+``, ``_op``
   empty: a store less per node, and the garbage collector skips empty slots.
 
-In batch mode ``data`` is a 1-D float64 array of m samples.  A scalar that meets a batch is
+In batch mode ``data`` is a 1-D float64 array of m samples and the node a ``BatchValue`` (a
+subclass, so that ``+`` and ``*`` of two scalars need one type check).  A scalar that meets a batch is
 broadcast, and the chain rule sums its gradient over the batch: the edge then carries a
 ``_Reduce`` that does that sum when the upstream gradient is multiplied in.
 """
@@ -140,8 +141,8 @@ def _const(x: Any, what: str = "operand") -> Data | None:
 
 def _node(data: Data, op: Op, a: Any, da: Any, b: Any = None, db: Any = None) -> Value:
     """Make an interior node (or, under ``no_grad``, a leaf holding ``data``)."""
-    v = _new(Value)
-    v.data = data
+    v = _new(BatchValue if type(data) is np.ndarray else Value)
+    v._data = data
     if FLAGS.special and not is_grad_enabled():
         v._grad = 0.0  # a leaf accumulates into its grad
         v._op = ops.LEAF
@@ -170,7 +171,7 @@ def _ieee(op: Op, x: Any, c: Any) -> tuple[Any, Any]:
 
 
 def _unary(x: Value, op: Op, c: Any = None) -> Value:
-    d = x.data
+    d = x._data
     if type(d) is float:
         try:
             y, dy = op.scalar(d) if c is None else op.scalar(d, c)  # type: ignore[misc]
@@ -178,7 +179,7 @@ def _unary(x: Value, op: Op, c: Any = None) -> Value:
             y, dy = _ieee(op, d, c)
         if not FLAGS.special:  # the hot path, inlined
             v = _new(Value)
-            v.data = y
+            v._data = y
             v._op = op
             v._a = x
             v._da = dy
@@ -207,7 +208,7 @@ def _check_batches(x: Any, y: Any) -> None:
 
 def _binary(op: Op, out: Data, a: Value, da: Any, b: Value, db: Any) -> Value:
     """Two-input node; a scalar input meeting a batch gets a summing edge."""
-    x, y = a.data, b.data
+    x, y = a._data, b._data
     if type(x) is not type(y):
         if type(x) is float:
             da = _Reduce(da)
@@ -218,7 +219,7 @@ def _binary(op: Op, out: Data, a: Value, da: Any, b: Value, db: Any) -> Value:
 
 def _scalar_const(op: Op, out: Data, a: Value, da: Any, c: Any = None) -> Value:
     """One-input node from an op with a constant operand; a scalar input meeting a batch constant sums."""
-    if type(a.data) is float and type(out) is np.ndarray:
+    if type(a._data) is float and type(out) is np.ndarray:
         da = _Reduce(da)
     return _node(out, op, a, da, None, c)
 
@@ -252,6 +253,34 @@ def _pow_values(x: Any, y: Any) -> tuple[Any, Any, Any]:
     return out, dx * np.ones_like(out), dy * np.ones_like(out)
 
 
+def _add(a: Value, other: Any) -> Value:
+    """a + other for every case but two scalar Values outside no_grad/anomaly (``Value.__add__``)."""
+    if isinstance(other, Value):
+        x, y = a._data, other._data
+        _check_batches(x, y)
+        return _binary(ops.ADD, _quiet(operator.add, x, y), a, _ONE, other, _ONE)
+    c = _const(other)
+    if c is None:
+        return NotImplemented
+    x = a._data
+    _check_batches(x, c)
+    return _scalar_const(ops.ADD, x + c if type(x) is float is type(c) else _quiet(operator.add, x, c), a, _ONE)
+
+
+def _mul(a: Value, other: Any) -> Value:
+    """a * other for every case but two scalar Values outside no_grad/anomaly (``Value.__mul__``)."""
+    if isinstance(other, Value):
+        x, y = a._data, other._data
+        _check_batches(x, y)
+        return _binary(ops.MUL, _quiet(operator.mul, x, y), a, y, other, x)
+    c = _const(other)
+    if c is None:
+        return NotImplemented
+    x = a._data
+    _check_batches(x, c)
+    return _scalar_const(ops.MUL, x * c if type(x) is float is type(c) else _quiet(operator.mul, x, c), a, c)
+
+
 class Value:
     """A number (or a batch of numbers) that remembers how it was computed.
 
@@ -261,9 +290,9 @@ class Value:
     other, but ``backward`` sends it nothing and spends no work on it.
     """
 
-    __slots__ = ("__weakref__", "_a", "_b", "_da", "_db", "_grad", "_label", "_n", "_op", "data")
+    __slots__ = ("__weakref__", "_a", "_b", "_da", "_data", "_db", "_grad", "_label", "_n", "_op")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators: array * v works
-    data: Data
+    _data: Data  # an array only in a BatchValue: see ``_hold``
     _grad: Data  # left empty by ops until backward reaches them: see ``grad``
     _label: str  # left empty by ops (one store and one GC visit less per node): see ``label``
     _op: Op  # left empty by the inlined ``+``: see ``_rule``
@@ -278,7 +307,7 @@ class Value:
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"requires_grad must be True or False, got {type(requires_grad).__name__}")
-        self.data = as_data(data)
+        _hold(self, as_data(data))
         self._grad = 0.0
         self._label = label
         self._op = ops.LEAF
@@ -295,6 +324,15 @@ class Value:
     @property
     def _rule(self) -> Op:
         return getattr(self, "_op", _ADD)  # ``+`` leaves the slot empty: one store less on the commonest op
+
+    @property
+    def data(self) -> Data:
+        """The number (float) or batch (1-D float64 array) this node holds."""
+        return self._data
+
+    @data.setter
+    def data(self, data: Any) -> None:
+        _hold(self, as_data(data))
 
     @property
     def grad(self) -> Data:
@@ -355,39 +393,31 @@ class Value:
     @property
     def shape(self) -> tuple[int, ...]:
         """``()`` for a scalar, ``(m,)`` for a batch of m samples."""
-        d = self.data
+        d = self._data
         return () if type(d) is float else tuple(np.shape(d))
 
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other: Any) -> Value:
         """d(a+b)/da = 1, d(a+b)/db = 1."""
-        if type(other) is Value:
-            x = self.data
-            y = other.data
-            if type(x) is float and type(y) is float and not FLAGS.special:  # the hot path, inlined
-                v = _new(Value)
-                v.data = x + y
-                v._a = self
-                v._da = _ONE
-                v._b = other
-                v._db = _ONE
-                v._n = 0
-                return v
-            _check_batches(x, y)
-            return _binary(ops.ADD, _quiet(operator.add, x, y), self, _ONE, other, _ONE)
-        c = _const(other)
-        if c is None:
-            return NotImplemented
-        _check_batches(self.data, c)
-        x = self.data
-        return _scalar_const(ops.ADD, x + c if type(x) is float is type(c) else _quiet(operator.add, x, c), self, _ONE)
+        if type(other) is Value and not FLAGS.special:  # two scalars (a batch is a BatchValue): inlined
+            x = self._data
+            y = other._data
+            v = _new(Value)
+            v._data = x + y
+            v._a = self
+            v._da = _ONE
+            v._b = other
+            v._db = _ONE
+            v._n = 0
+            return v
+        return _add(self, other)
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Value:
         """d(a-b)/da = 1, d(a-b)/db = -1."""
-        if type(other) is Value:
-            x, y = self.data, other.data
+        if isinstance(other, Value):
+            x, y = self._data, other._data
             _check_batches(x, y)
             return _binary(
                 ops.SUB,
@@ -400,8 +430,8 @@ class Value:
         c = _const(other)
         if c is None:
             return NotImplemented
-        _check_batches(self.data, c)
-        x = self.data
+        _check_batches(self._data, c)
+        x = self._data
         return _scalar_const(ops.SUB, x - c if type(x) is float is type(c) else _quiet(operator.sub, x, c), self, _ONE)
 
     def __rsub__(self, other: Any) -> Value:
@@ -409,49 +439,41 @@ class Value:
         c = _const(other)
         if c is None:
             return NotImplemented
-        _check_batches(self.data, c)
-        x = self.data
+        _check_batches(self._data, c)
+        x = self._data
         return _scalar_const(
             ops.SUB, c - x if type(x) is float is type(c) else _quiet(operator.sub, c, x), self, _MINUS_ONE
         )
 
     def __neg__(self) -> Value:
         """d(-x)/dx = -1."""
-        return _node(-self.data, ops.NEG, self, _MINUS_ONE)
+        return _node(-self._data, ops.NEG, self, _MINUS_ONE)
 
     def __pos__(self) -> Value:
         return self
 
     def __mul__(self, other: Any) -> Value:
         """d(ab)/da = b, d(ab)/db = a."""
-        if type(other) is Value:
-            x = self.data
-            y = other.data
-            if type(x) is float and type(y) is float and not FLAGS.special:  # the hot path, inlined
-                v = _new(Value)
-                v.data = x * y
-                v._op = _MUL
-                v._a = self
-                v._da = y
-                v._b = other
-                v._db = x
-                v._n = 0
-                return v
-            _check_batches(x, y)
-            return _binary(ops.MUL, _quiet(operator.mul, x, y), self, y, other, x)
-        c = _const(other)
-        if c is None:
-            return NotImplemented
-        _check_batches(self.data, c)
-        x = self.data
-        return _scalar_const(ops.MUL, x * c if type(x) is float is type(c) else _quiet(operator.mul, x, c), self, c)
+        if type(other) is Value and not FLAGS.special:  # two scalars (a batch is a BatchValue): inlined
+            x = self._data
+            y = other._data
+            v = _new(Value)
+            v._data = x * y
+            v._op = _MUL
+            v._a = self
+            v._da = y
+            v._b = other
+            v._db = x
+            v._n = 0
+            return v
+        return _mul(self, other)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Value:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2."""
-        if type(other) is Value:
-            x, y = self.data, other.data
+        if isinstance(other, Value):
+            x, y = self._data, other._data
             _check_batches(x, y)
             div = _safe_div if type(x) is float and type(y) is float else _array_div
             q = div(x, y)
@@ -460,7 +482,7 @@ class Value:
         c = _const(other)
         if c is None:
             return NotImplemented
-        x = self.data
+        x = self._data
         _check_batches(x, c)
         div = _safe_div if type(x) is float and type(c) is float else _array_div
         return _scalar_const(ops.DIV_CONST, div(x, c), self, div(1.0, c))
@@ -470,7 +492,7 @@ class Value:
         c = _const(other)
         if c is None:
             return NotImplemented
-        x = self.data
+        x = self._data
         _check_batches(x, c)
         div = _safe_div if type(x) is float and type(c) is float else _array_div
         q = div(c, x)
@@ -478,8 +500,8 @@ class Value:
 
     def __pow__(self, other: Any) -> Value:
         """d(x^c)/dx = c x^(c-1); with a Value exponent also d(x^y)/dy = x^y ln x."""
-        if type(other) is Value:
-            x, y = self.data, other.data
+        if isinstance(other, Value):
+            x, y = self._data, other._data
             _check_batches(x, y)
             out, dx, dy = _pow_values(x, y)
             return _binary(ops.POW, out, self, dx, other, dy)
@@ -554,7 +576,7 @@ class Value:
 
     def sum(self) -> Value:
         """Sum over the batch: d(sum_i x_i)/dx_i = 1.  On a scalar Value: the identity."""
-        d = self.data
+        d = self._data
         if isinstance(d, float):
             return _node(d, ops.SUM, self, _ONE)
         with np.errstate(all="ignore"):
@@ -563,7 +585,7 @@ class Value:
 
     def mean(self) -> Value:
         """Mean over the batch: d(mean x)/dx_i = 1/m.  On a scalar Value: the identity."""
-        d = self.data
+        d = self._data
         if isinstance(d, float):
             return _node(d, ops.MEAN, self, _ONE)
         with np.errstate(all="ignore"):
@@ -572,16 +594,16 @@ class Value:
 
     # ------------------------------------------------------------ comparisons (on data)
     def __lt__(self, other: Any) -> Any:
-        return self.data < _cmp(other)
+        return self._data < _cmp(other)
 
     def __le__(self, other: Any) -> Any:
-        return self.data <= _cmp(other)
+        return self._data <= _cmp(other)
 
     def __gt__(self, other: Any) -> Any:
-        return self.data > _cmp(other)
+        return self._data > _cmp(other)
 
     def __ge__(self, other: Any) -> Any:
-        return self.data >= _cmp(other)
+        return self._data >= _cmp(other)
 
     __hash__ = object.__hash__  # == stays identity, so Values work as dict keys
 
@@ -605,20 +627,20 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data (and label), cut off from this graph."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)
 
     def item(self) -> float:
         """The data of a scalar Value as a Python float."""
         return float(self)
 
     def __float__(self) -> float:
-        d = self.data
+        d = self._data
         if not isinstance(d, float):
             raise TypeError(f"only a scalar Value converts to float; this one holds a batch of shape {d.shape}")
         return d
 
     def __repr__(self) -> str:
-        parts = [f"data={_fmt(self.data)}", f"grad={_fmt(self.grad)}"]
+        parts = [f"data={_fmt(self._data)}", f"grad={_fmt(self.grad)}"]
         if self.label:
             parts.append(f"label={self.label!r}")
         if self.op:
@@ -626,6 +648,32 @@ class Value:
         if not self.requires_grad:
             parts.append("requires_grad=False")
         return f"Value({', '.join(parts)})"
+
+
+class BatchValue(Value):
+    """A Value holding a batch: ``Value(array)`` makes one, and assigning ``data`` switches between the two.
+
+    Its own class so that ``+`` and ``*`` of two scalar Values, the bulk of a scalar graph, tell a scalar
+    from a batch with the one check ``type(other) is Value``.  Every op accepts both.
+    """
+
+    __slots__ = ()
+    __add__ = _add
+    __mul__ = _mul
+
+    def __radd__(self, other: Any) -> Value:  # other + self, before other's __add__: keep the order of inputs
+        return _add(other, self) if isinstance(other, Value) else _add(self, other)
+
+    def __rmul__(self, other: Any) -> Value:
+        return _mul(other, self) if isinstance(other, Value) else _mul(self, other)
+
+
+def _hold(v: Value, data: Data) -> None:
+    """Store converted data in v, making v a BatchValue for an array and a Value for a float."""
+    v._data = data
+    cls = BatchValue if type(data) is np.ndarray else Value
+    if type(v) is not cls:
+        v.__class__ = cls
 
 
 def _array_div(x: Any, y: Any) -> Any:
@@ -636,7 +684,7 @@ def _array_div(x: Any, y: Any) -> Any:
 
 def _cmp(other: Any) -> Any:
     if isinstance(other, Value):
-        return other.data
+        return other._data
     c = _const(other)
     if c is None:
         raise TypeError(f"cannot compare a Value with {type(other).__name__}")

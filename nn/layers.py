@@ -188,7 +188,7 @@ class Layer(Module):
         On a batch, the whole layer's Z = W X + b is one matrix product (``autograd.linear``, the same nodes).
         """
         neurons = self.neurons
-        if type(xs[0]) is not Value or type(xs[0].data) is float:  # one sample: a dot node per neuron
+        if not isinstance(xs[0], Value) or type(xs[0].data) is float:  # one sample: a dot node per neuron
             return [n.forward(xs) for n in neurons]
         zs = autograd.linear([n.w for n in neurons], xs, [n.b for n in neurons])
         return [n.activate(z) for n, z in zip(neurons, zs)]

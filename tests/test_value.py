@@ -115,6 +115,34 @@ def test_batch_value() -> None:
         v.item()
 
 
+def test_a_batch_is_a_batch_value_and_assigning_data_switches_kind() -> None:
+    s, b = Value(2.0), Value(np.array([1.0, 2.0, 4.0]))
+    assert type(s) is Value and type(b) is ag.BatchValue and isinstance(b, Value)
+    mixed = [s + b, b + s, s * b, b * s, 3.0 * b, b * 3.0, 1.0 + b, b + 1.0, s - b, b / s, s**b, b.tanh()]
+    assert all(type(v) is ag.BatchValue for v in mixed)
+    assert all(type(v) is Value for v in [s + s, s * s, b.sum(), b.mean(), s.tanh(), 2.0 * s])
+    # inputs stay in argument order whichever operand is the batch, also for a reflected call
+    assert (s + b).inputs == (s, b) and (b + s).inputs == (b, s) and (s * b).inputs == (s, b)
+    assert b.__radd__(s).inputs == (s, b) and b.__rmul__(s).inputs == (s, b)
+    # a leaf given a batch by assignment computes what a fresh batch leaf computes, and back again
+    w, x = Value(0.5), Value(1.0)
+    x.data = np.array([1.0, -2.0, 3.0])
+    assert type(x) is ag.BatchValue
+    (w * x + w).sum().backward()
+    assert w.grad == pytest.approx(1.0 - 2.0 + 3.0 + 3 * 1.0)
+    np.testing.assert_array_equal(x.grad, [0.5, 0.5, 0.5])
+    x.data = 4
+    assert type(x) is Value and type(x.data) is float and x.data == 4.0
+    w.grad = 0.0
+    (w * x).backward()
+    assert w.grad == 4.0 and type(w.grad) is float
+    with pytest.raises(TypeError, match="str"):
+        x.data = "1.0"
+    with pytest.raises(ValueError, match="shape"):
+        x.data = np.ones((2, 2))
+    assert x.data == 4.0 and type(x) is Value, "a refused assignment leaves the Value as it was"
+
+
 @pytest.mark.parametrize(
     "op", [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.lt, operator.ge]
 )
