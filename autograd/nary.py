@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .value import _ONE, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
+from .value import _ONE, BatchValue, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
 
 
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
@@ -122,7 +122,7 @@ def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
 
     Inputs are interleaved (w0, x0, w1, x1, ...), as the general path would order them.
     """
-    if set(map(type, ws)) != _JUST_VALUE or set(map(type, xs)) != _JUST_VALUE:
+    if set(map(type, ws)) != _JUST_VALUE or not set(map(type, xs)) <= _VALUES:
         return None
     wd = list(map(_data_of, ws))
     if set(map(type, wd)) != _JUST_FLOAT:
@@ -184,7 +184,7 @@ def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iter
 
 def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None) -> list[Value] | None:
     """``linear`` for scalar weight and bias Values on batch inputs: one matrix product, then dot and + nodes."""
-    if set(map(type, xs)) != _JUST_VALUE:
+    if set(map(type, xs)) != _JUST_BATCH:
         return None
     xd = list(map(_data_of, xs))
     if set(map(type, xd)) != _JUST_ARRAY:  # one sample: the general path (a dot node per row)
@@ -240,8 +240,9 @@ def _batch_rows(
 
 
 _PARTNERS: dict[int, tuple[int, ...]] = {}
-_JUST_VALUE, _JUST_FLOAT, _JUST_ARRAY = {Value}, {float}, {np.ndarray}
-_data_of = operator.attrgetter("data")
+_JUST_VALUE, _JUST_BATCH, _VALUES = {Value}, {BatchValue}, {Value, BatchValue}
+_JUST_FLOAT, _JUST_ARRAY = {float}, {np.ndarray}
+_data_of = operator.attrgetter("_data")
 
 
 def _pair_partners(n: int) -> tuple[int, ...]:

@@ -332,7 +332,10 @@ class Value:
 
     @data.setter
     def data(self, data: Any) -> None:
-        _hold(self, as_data(data))
+        if type(data) is float and type(self) is Value:  # p.data -= lr * p.grad on every parameter
+            self._data = data
+        else:
+            _hold(self, as_data(data))
 
     @property
     def grad(self) -> Data:
@@ -711,4 +714,4 @@ def zero_grad(values: Iterable[Value]) -> None:
     for v in _iterable(values, "zero_grad(values)"):
         if not isinstance(v, Value):
             raise TypeError(f"zero_grad takes Values, got {type(v).__name__}")
-        v.grad = 0.0
+        v._grad = 0.0

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Value
+from autograd import Value, zero_grad
 
 __all__ = ["Module"]
 
@@ -126,8 +126,7 @@ class Module:
     # ------------------------------------------------------------ gradients and modes
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0 (gradients accumulate across backward calls)."""
-        for p in self.parameters():
-            p.grad = 0.0
+        zero_grad(self.parameters())
 
     def train(self, mode: bool = True) -> Module:
         """Training mode (BatchNorm uses batch statistics, Dropout drops) for this module and all below it."""
