@@ -339,7 +339,7 @@ class Value:
 
     @property
     def grad(self) -> Data:
-        """d(root)/d(self) from the last ``backward`` that reached this node (0.0 before any)."""
+        """d(root)/d(self) from ``backward`` (a leaf sums it over calls until ``zero_grad``); 0.0 before any."""
         try:
             return self._grad
         except AttributeError:  # an op leaves the slot empty (one store less per node): backward fills it
