@@ -281,6 +281,16 @@ def _mul(a: Value, other: Any) -> Value:
     return _scalar_const(ops.MUL, x * c if type(x) is float is type(c) else _quiet(operator.mul, x, c), a, c)
 
 
+def _radd(a: Value, other: Any) -> Value:
+    """other + a, tried before other's ``__add__`` when a's class is a subclass of other's: keep the inputs' order."""
+    return _add(other, a) if isinstance(other, Value) else _add(a, other)
+
+
+def _rmul(a: Value, other: Any) -> Value:
+    """other * a (see ``_radd``)."""
+    return _mul(other, a) if isinstance(other, Value) else _mul(a, other)
+
+
 class Value:
     """A number (or a batch of numbers) that remembers how it was computed.
 
@@ -301,6 +311,13 @@ class Value:
     _b: Any
     _db: Any
     _n: int  # consumers not yet done, only while backward runs
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass (BatchValue, or a user's) gets the general ``+`` and ``*``: the inlined ones are for scalars."""
+        super().__init_subclass__(**kwargs)
+        for name, general in (("__add__", _add), ("__radd__", _radd), ("__mul__", _mul), ("__rmul__", _rmul)):
+            if name not in cls.__dict__:
+                setattr(cls, name, general)
 
     def __init__(self, data: Any, label: str = "", requires_grad: bool = True) -> None:
         if not isinstance(label, str):
@@ -661,22 +678,16 @@ class BatchValue(Value):
     """
 
     __slots__ = ()
-    __add__ = _add
-    __mul__ = _mul
-
-    def __radd__(self, other: Any) -> Value:  # other + self, before other's __add__: keep the order of inputs
-        return _add(other, self) if isinstance(other, Value) else _add(self, other)
-
-    def __rmul__(self, other: Any) -> Value:
-        return _mul(other, self) if isinstance(other, Value) else _mul(self, other)
 
 
 def _hold(v: Value, data: Data) -> None:
-    """Store converted data in v, making v a BatchValue for an array and a Value for a float."""
+    """Store converted data in v; a Value holding an array becomes a BatchValue and back (a user's subclass stays)."""
     v._data = data
-    cls = BatchValue if type(data) is np.ndarray else Value
-    if type(v) is not cls:
-        v.__class__ = cls
+    t = type(v)
+    if t is Value or t is BatchValue:
+        cls = BatchValue if type(data) is np.ndarray else Value
+        if t is not cls:
+            v.__class__ = cls
 
 
 def _array_div(x: Any, y: Any) -> Any:

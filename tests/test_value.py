@@ -143,6 +143,30 @@ def test_a_batch_is_a_batch_value_and_assigning_data_switches_kind() -> None:
     assert x.data == 4.0 and type(x) is Value, "a refused assignment leaves the Value as it was"
 
 
+class Tagged(Value):
+    """A user's subclass: it keeps its class, holds scalars or batches, and differentiates like Value."""
+
+    tag = "mine"
+
+
+@pytest.mark.parametrize("data", [0.5, np.array([0.5, -1.0, 2.0])])
+def test_a_users_subclass_keeps_its_class_and_gradients(data: Any) -> None:
+    def loss(make: Any) -> list[Any]:
+        t, w = make(data), make(1.5)
+        y = (w * t + t * w + 2.0 * t + t + w + t * 3.0).sum() if isinstance(data, np.ndarray) else w * t + t * w + t
+        y.backward()
+        return [np.copy(t.grad), w.grad, (w + t).inputs == (w, t), (t * w).inputs == (t, w)]
+
+    got, expected = loss(Tagged), loss(Value)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+    t = Tagged(data)
+    t.data = np.array([1.0, 2.0])
+    assert type(t) is Tagged and t.tag == "mine"
+    t.data = 3.0
+    assert type(t) is Tagged and t.data == 3.0
+
+
 @pytest.mark.parametrize(
     "op", [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.lt, operator.ge]
 )
