@@ -720,6 +720,34 @@ def _iterable(xs: Any, what: str) -> Iterable[Any]:
         raise TypeError(f"{what}: expected an iterable (list, tuple, ...), got {type(xs).__name__}") from None
 
 
+# nn's optimizers read and write every parameter each step: these loops reach the slots directly (a property
+# call per Value would cost 3-4x more; operator.attrgetter 2x, as it misses CPython's attribute caches).
+def _data_of(values: list[Value]) -> list[Data]:
+    """``[v.data for v in values]``."""
+    return [v._data for v in values]
+
+
+def _grads_of(values: list[Value]) -> list[Data]:
+    """``[v.grad for v in values]`` (an op's result whose grad slot is empty reads 0.0)."""
+    try:
+        return [v._grad for v in values]
+    except AttributeError:
+        return [v.grad for v in values]
+
+
+def _assign_floats(values: list[Value], floats: list[float]) -> None:
+    """``v.data = x`` for each pair, straight into the slot: the caller has just read every value into a float
+    array, so each is a scalar and stays one."""
+    for v, x in zip(values, floats):
+        v._data = x
+
+
+def _zero_grads(values: list[Value]) -> None:
+    """``zero_grad`` for a list already checked to hold only Values (a model's or an optimizer's parameters)."""
+    for v in values:
+        v._grad = 0.0
+
+
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad`` of each Value to 0.0."""
     for v in _iterable(values, "zero_grad(values)"):

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Value, zero_grad
+from autograd import Value
+from autograd.value import _zero_grads
 
 __all__ = ["Module"]
 
@@ -126,7 +127,7 @@ class Module:
     # ------------------------------------------------------------ gradients and modes
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0 (gradients accumulate across backward calls)."""
-        zero_grad(self.parameters())
+        _zero_grads(self.parameters())
 
     def train(self, mode: bool = True) -> Module:
         """Training mode (BatchNorm uses batch statistics, Dropout drops) for this module and all below it."""

@@ -144,6 +144,18 @@ def test_zero_grad_and_model_training_step() -> None:
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
+@pytest.mark.parametrize("batches", [[np.array([1.0, 2.0]), 2.0], [np.array([1.0, 2.0]), np.array([3.0, 4.0])]])
+def test_step_refuses_a_parameter_turned_into_a_batch(batches: list[Any]) -> None:
+    ps = [Value(1.0), Value(2.0)]
+    opt = nn.SGD(ps, lr=0.1)
+    ps[0].data, ps[1].data = batches
+    kept = [np.copy(p.data) for p in ps]
+    with pytest.raises(ValueError, match=r"params\[0\] now holds a batch"):
+        opt.step()
+    for p, k in zip(ps, kept):
+        np.testing.assert_array_equal(p.data, k)
+
+
 def test_clip_grad_value() -> None:
     ps = [Value(0.0) for _ in range(4)]
     for p, g in zip(ps, [-3.0, 0.5, 2.0, -0.1]):
