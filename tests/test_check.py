@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from helpers import assert_close, reals
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -46,10 +46,14 @@ def test_numeric_grad_accepts_values_and_custom_eps() -> None:
 
 
 @given(xs=st.lists(reals(-2, 2), min_size=3, max_size=3))
+@example(xs=[0.25, 8.277254915110443e-42, 0.0])  # g = (8e-42, 0, 0); the central difference gives 0
 def test_gradcheck_passes_on_correct_function(xs: list[float]) -> None:
     result = ag.gradcheck(f3, xs)
     assert result and result.passed
-    assert result.difference < 2e-7
+    # f3's gradient vanishes at (0.25, 0, 0).  Near there the documents' relative measure divides the central
+    # difference's error by a tiny ||g|| (it is 1 at ||g|| = 8e-42), so it is held to 2e-7 where ||g|| > 0.01.
+    if math.hypot(*result.analytic) > 0.01:
+        assert result.difference < 2e-7
     assert len(result.analytic) == len(result.numeric) == 3
 
 
