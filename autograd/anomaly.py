@@ -70,7 +70,7 @@ def _describe(v: Any) -> str:
     for i, p in enumerate(v.inputs):
         label = f" {p.label!r}" if p.label else ""
         what = f"op {p.op!r}" if p.op else "leaf"
-        lines.append(f"  input {i}{label} ({what}) = {_show(p._data)}")
+        lines.append(f"  input {i}{label} ({what}) = {_show(p.data)}")
     if not lines:
         lines.append("  (no Value inputs: only constants)")
     site = _sites.get(v)
@@ -87,9 +87,9 @@ def check_forward(v: Any) -> None:
     site = _creation_site()
     with _lock:
         _sites[v] = site
-    if not _finite(v._data):
+    if not _finite(v.data):
         raise FloatingPointError(
-            f"detect_anomaly: {_name(v)} produced {_show(v._data)} in the forward pass\n{_describe(v)}"
+            f"detect_anomaly: {_name(v)} produced {_show(v.data)} in the forward pass\n{_describe(v)}"
         )
 
 

@@ -57,7 +57,7 @@ def seed_for(root: Value, grad: Any, what: str = "backward grad") -> Any:
     from .value import as_data
 
     g = as_data(grad, what)
-    d = root._data
+    d = root.data
     if isinstance(d, np.ndarray):
         if isinstance(g, float):
             return np.full(d.shape, g)

@@ -31,7 +31,7 @@ def _floats(xs: Sequence[Any], what: str = "xs") -> list[float]:
         raise TypeError(f"{what} must be a number, a scalar Value or a sequence of them, got {type(xs).__name__}")
     out = []
     for i, x in enumerate(xs):
-        d = x._data if isinstance(x, Value) else x
+        d = x.data if isinstance(x, Value) else x
         if isinstance(d, (bool, np.bool_)) or not isinstance(d, (numbers.Real, np.integer, np.floating)):
             raise TypeError(f"{what}[{i}] must be a real number or a scalar Value, got {type(x).__name__}")
         try:
@@ -44,7 +44,7 @@ def _floats(xs: Sequence[Any], what: str = "xs") -> list[float]:
 def _evaluate(f: Callable[..., Any], point: list[float]) -> float:
     with no_grad():
         y = f(*[Value(p) for p in point])
-    d = y._data if isinstance(y, Value) else y
+    d = y.data if isinstance(y, Value) else y
     if not isinstance(d, (int, float)):
         raise TypeError(f"f must return a scalar Value or number, got {type(y).__name__}")
     return float(d)
@@ -148,7 +148,7 @@ def gradcheck(
     labels = [x.label if isinstance(x, Value) else "" for x in (xs if isinstance(xs, (list, tuple)) else [xs])]
     leaves = [Value(p) for p in point]
     out = f(*leaves)
-    if not isinstance(out, Value) or type(out._data) is not float:
+    if not isinstance(out, Value) or type(out.data) is not float:
         raise TypeError(f"f must return a scalar Value, got {type(out).__name__}")
     analytic = [float(g) for g in grad(out, leaves)]
     return GradcheckResult(analytic, numeric_grad(f, point, eps), float(rtol), float(atol), labels)

@@ -96,8 +96,8 @@ def grad(
         g = grads.get(x, 0.0)
         if create_graph and not isinstance(g, Value):
             g = Value(g)
-        if not create_graph and type(x._data) is np.ndarray and type(g) is float:
-            g = np.full(x._data.shape, g)
+        if not create_graph and type(x.data) is np.ndarray and type(g) is float:
+            g = np.full(x.data.shape, g)
         result.append(g)
     return tuple(result)
 
@@ -106,8 +106,8 @@ def _fit(c: Any, p: Value) -> Any:
     """Sum a batch contribution into a scalar input (the broadcast's chain rule)."""
     if type(c) is _Reduce:
         c = c.d
-    data = c._data if isinstance(c, Value) else c
-    if type(p._data) is float and isinstance(data, np.ndarray):
+    data = c.data if isinstance(c, Value) else c
+    if type(p.data) is float and isinstance(data, np.ndarray):
         return c.sum() if isinstance(c, Value) else float(np.sum(c))
     return c
 
@@ -140,7 +140,7 @@ def derivative(f: Callable[..., Any], order: int = 1, argnum: int = 0) -> Callab
             if not isinstance(out, Value):
                 break
         if plain:
-            return out._data if isinstance(out, Value) else out
+            return out.data if isinstance(out, Value) else out
         return out
 
     df.__name__ = f"d{order}_{getattr(f, '__name__', 'f')}"

@@ -156,7 +156,7 @@ def _value_label(v: Value, name: str, shade: str | None) -> str:
     grad = f"grad {_esc(_num(v.grad))}" if v.requires_grad else "no grad (data)"
     return (
         '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR>'
-        f"<TD><B>{head}</B></TD><TD>data {_esc(_num(v._data))}</TD>{grad_cell}{grad}</TD>"
+        f"<TD><B>{head}</B></TD><TD>data {_esc(_num(v.data))}</TD>{grad_cell}{grad}</TD>"
         "</TR></TABLE>>"
     )
 

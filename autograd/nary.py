@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .value import _ONE, BatchValue, Value, _check_batches, _const, _iterable, _node, _quiet, _Reduce
+from .value import _ONE, BatchValue, Value, _check_batches, _const, _data_of, _iterable, _node, _quiet, _Reduce
 
 
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on purpose
@@ -120,19 +120,17 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
 def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
     """``dot`` when every factor is a Value and the weights are scalars: a neuron, per sample or over a batch.
 
-    Inputs are interleaved (w0, x0, w1, x1, ...), as the general path would order them.
+    Inputs are interleaved (w0, x0, w1, x1, ...), as the general path would order them.  The classes say
+    what the data are: a Value holds a float, a BatchValue an array.
     """
-    if set(map(type, ws)) != _JUST_VALUE or not set(map(type, xs)) <= _VALUES:
+    if set(map(type, ws)) != _JUST_VALUE:
         return None
-    wd = list(map(_data_of, ws))
-    if set(map(type, wd)) != _JUST_FLOAT:
+    kinds = set(map(type, xs))
+    if kinds == _JUST_BATCH:
+        return _batch_rows([ws], _data_of(ws), xs, _data_of(xs), None, [], "dot")[0]
+    if kinds != _JUST_VALUE:
         return None
-    xd = list(map(_data_of, xs))
-    kinds = set(map(type, xd))
-    if kinds == _JUST_ARRAY:
-        return _batch_rows([ws], wd, xs, xd, None, [], "dot")[0]
-    if kinds != _JUST_FLOAT:
-        return None
+    wd, xd = _data_of(ws), _data_of(xs)
     n = len(ws)
     ins: list[Any] = [None] * (2 * n)
     ins[0::2] = ws
@@ -184,19 +182,13 @@ def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iter
 
 def _linear_of_batch(rows: list[list[Any]], xs: list[Any], bs: list[Any] | None) -> list[Value] | None:
     """``linear`` for scalar weight and bias Values on batch inputs: one matrix product, then dot and + nodes."""
-    if set(map(type, xs)) != _JUST_BATCH:
-        return None
-    xd = list(map(_data_of, xs))
-    if set(map(type, xd)) != _JUST_ARRAY:  # one sample: the general path (a dot node per row)
+    if set(map(type, xs)) != _JUST_BATCH:  # one sample: the general path (a dot node per row)
         return None
     flat = [w for row in rows for w in row]
     if set(map(type, flat)) != _JUST_VALUE or (bs is not None and set(map(type, bs)) != _JUST_VALUE):
         return None
-    wd = list(map(_data_of, flat))
-    bd = [] if bs is None else list(map(_data_of, bs))
-    if set(map(type, wd + bd)) != _JUST_FLOAT:
-        return None
-    return _batch_rows(rows, wd, xs, xd, bs, bd, "linear")
+    bd = [] if bs is None else _data_of(bs)
+    return _batch_rows(rows, _data_of(flat), xs, _data_of(xs), bs, bd, "linear")
 
 
 def _batch_rows(
@@ -240,9 +232,7 @@ def _batch_rows(
 
 
 _PARTNERS: dict[int, tuple[int, ...]] = {}
-_JUST_VALUE, _JUST_BATCH, _VALUES = {Value}, {BatchValue}, {Value, BatchValue}
-_JUST_FLOAT, _JUST_ARRAY = {float}, {np.ndarray}
-_data_of = operator.attrgetter("_data")
+_JUST_VALUE, _JUST_BATCH = {Value}, {BatchValue}
 
 
 def _pair_partners(n: int) -> tuple[int, ...]:

@@ -50,8 +50,8 @@ class Trace:
         total: Any = 0.0
         for p in paths:
             total = total + p.product
-        if not paths and isinstance(leaf._data, np.ndarray):
-            total = np.zeros_like(leaf._data)
+        if not paths and isinstance(leaf.data, np.ndarray):
+            total = np.zeros_like(leaf.data)
         self.total = total
 
     def __len__(self) -> int:
@@ -160,7 +160,7 @@ def trace(output: Value, leaf: Value, max_paths: int = DEFAULT_MAX_PATHS) -> Tra
         edges = [(p, d) for p, d in zip(v.inputs, v.local_grads) if p in counts]
         for p, d in reversed(edges):  # pop in argument order
             c = g * d
-            if isinstance(c, np.ndarray) and not isinstance(p._data, np.ndarray):
+            if isinstance(c, np.ndarray) and not isinstance(p.data, np.ndarray):
                 c = float(np.sum(c))  # a broadcast scalar: its gradient sums over the batch
             stack.append((p, (*nodes, p), (*locs, d), c))
     return Trace(output, leaf, paths, _names(order))

@@ -722,8 +722,8 @@ def _iterable(xs: Any, what: str) -> Iterable[Any]:
 
 # nn's optimizers read and write every parameter each step: these loops reach the slots directly (a property
 # call per Value would cost 3-4x more; operator.attrgetter 2x, as it misses CPython's attribute caches).
-def _data_of(values: list[Value]) -> list[Data]:
-    """``[v.data for v in values]``."""
+def _data_of(values: list[Value]) -> list[Any]:
+    """``[v.data for v in values]`` (floats for Values, arrays for BatchValues)."""
     return [v._data for v in values]
 
 
