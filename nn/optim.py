@@ -85,10 +85,10 @@ class Optimizer:
     def step(self) -> None:
         """One update of every parameter from its current ``grad``."""
         try:
-            x = np.array(_data_of(self.params), dtype=np.float64)
-        except ValueError:
-            x = np.empty((0, 0))
-        if x.ndim != 1:
+            x: np.ndarray | None = np.array(_data_of(self.params), dtype=np.float64)
+        except ValueError:  # numbers mixed with arrays
+            x = None
+        if x is None or x.ndim != 1:  # a parameter was given a batch after the optimizer took it
             i = next(i for i, p in enumerate(self.params) if p.shape != ())
             raise ValueError(f"{type(self).__name__}.step: params[{i}] now holds a batch; parameters must be scalars")
         g = _grads(self.params)
