@@ -32,6 +32,11 @@ class Op(NamedTuple):
     array: Callable[..., tuple[Any, Any]] | None = None
     graph: Callable[[Any], tuple[Any, ...]] | None = None
 
+    def __reduce__(self) -> Any:
+        """A table entry copies and pickles as its name in this module (its rules are lambdas)."""
+        name = _TABLE_NAMES.get(id(self))
+        return name if name is not None else (Op, tuple(self))
+
 
 # ---------------------------------------------------------------- scalar kernels (math)
 def _sigmoid(x: float) -> tuple[float, float]:
@@ -195,3 +200,5 @@ CLIP = Op("clip", _clip, _clip_np)  # 1 inside [lo, hi], 0 outside
 SUM = Op("sum")  # d(sum x_i)/dx_i = 1; also a batch Value summed over its samples
 MEAN = Op("mean")  # d(mean x)/dx_i = 1/m over the batch
 DOT = Op("dot", graph=_dot_graph)  # d(sum_i w_i x_i)/dw_i = x_i, d/dx_i = w_i
+
+_TABLE_NAMES = {id(op): name for name, op in globals().items() if type(op) is Op}

@@ -52,6 +52,9 @@ class _NoGrad:
     def __repr__(self) -> str:
         return "NO_GRAD"
 
+    def __reduce__(self) -> str:
+        return "NO_GRAD"  # copy and pickle give the singleton back: ``requires_grad`` tests identity
+
 
 NO_GRAD = _NoGrad()
 

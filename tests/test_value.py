@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
+import pickle
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from helpers import reals
+from helpers import central_diff, reals
 from hypothesis import given
 
 import autograd as ag
@@ -246,3 +249,39 @@ def test_numpy_scalars_and_arrays_on_the_left() -> None:
     z = np.array([1.0, 2.0]) * x
     assert isinstance(z, Value) and z.shape == (2,)
     assert (np.int64(2) ** x).data == 4.0
+
+
+def _pickled(v: Value) -> Value:
+    return pickle.loads(pickle.dumps(v))  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("copier", [copy.copy, copy.deepcopy, _pickled], ids=["copy", "deepcopy", "pickle"])
+def test_a_copied_data_leaf_stays_data(copier: Callable[[Value], Value]) -> None:
+    copied = copier(Value(1.5, "x_data", requires_grad=False))
+    assert not copied.requires_grad and copied.label == "x_data" and copied.data == 1.5
+    y = copied * Value(2.0)
+    y.backward()
+    assert copied.grad == 0.0  # a data leaf takes no gradient, copied or not
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, _pickled], ids=["deepcopy", "pickle"])
+def test_a_copied_graph_keeps_its_ops_and_gives_the_same_gradients(copier: Callable[[Value], Value]) -> None:
+    """The ops' rules are lambdas: a copy or a pickle must carry the op itself, or backward and graph differ."""
+    ws = np.array([1.0, -2.0])
+
+    def f(x: float) -> float:
+        return float(np.mean(x * ws + math.exp(x) + math.tanh(2.0 * x) * 1.5 + x**3))
+
+    x = Value(0.3, "x")
+    y = ag.sum([x * Value(ws), x.exp(), (x * 2.0).tanh() * Value(1.5, requires_grad=False), x**3]).mean()
+    copied = copier(y)
+    copied.backward()
+    nodes, stack = [], [copied]
+    while stack:
+        v = stack.pop()
+        nodes.append(v)
+        stack.extend(v.inputs)
+    assert sorted({v.op for v in nodes}) == ["", "*", "**", "exp", "mean", "sum", "tanh"]
+    (x_copy,) = {id(v): v for v in nodes if v.label == "x"}.values()
+    assert x_copy is not x and x.grad == 0.0
+    assert x_copy.grad == pytest.approx(central_diff(f, 0.3), rel=1e-9)
