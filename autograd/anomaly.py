@@ -66,13 +66,17 @@ def _show(x: Any) -> str:
 
 
 def _describe(v: Any) -> str:
+    """Each input with its value and its edge's local derivative (where a constant operand, such as the x of a
+    neuron's w*x or the c of x/c, shows), the op's stored constant, and where the node was made."""
     lines = []
-    for i, p in enumerate(v.inputs):
+    for i, (p, d) in enumerate(zip(v.inputs, v.local_grads)):
         label = f" {p.label!r}" if p.label else ""
         what = f"op {p.op!r}" if p.op else "leaf"
-        lines.append(f"  input {i}{label} ({what}) = {_show(p.data)}")
+        lines.append(f"  input {i}{label} ({what}) = {_show(p.data)}, local derivative {_show(d)}")
     if not lines:
         lines.append("  (no Value inputs: only constants)")
+    if v._a is not None and type(v._a) is not tuple and v._b is None and v._db is not None:
+        lines.append(f"  constant operand = {_show(v._db)}")  # an exponent, a slope, clip bounds
     site = _sites.get(v)
     lines.append(f"  created at {site}" if site else "  created outside detect_anomaly(), so its site is unknown")
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -14,7 +15,13 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> str:
     The file keeps the permissions of the one it replaces (a new one gets 0o644 less the umask).
     Returns the absolute path written.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     target = os.path.abspath(os.fspath(path))
+    if os.path.isdir(target):
+        raise IsADirectoryError(errno.EISDIR, "this is a directory: give a file name inside it", target)
+    if not os.path.isdir(os.path.dirname(target)):
+        raise FileNotFoundError(errno.ENOENT, "no such directory to write into (create it first)", target)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:

@@ -47,6 +47,7 @@ class GraphvizNotFoundError(RuntimeError):
 # ---------------------------------------------------------------- formatting
 def _esc(text: str) -> str:
     """Text safe inside an HTML-like DOT label: entities for & < > " ', control chars spelled out."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate would not encode
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     # Graphviz's HTML lexer rejects some texts with a bare "]" (so: an entity), and it expands \N, \G,
     # \L ... even inside HTML labels, after decoding entities (so: an invisible word joiner after "\")
@@ -328,21 +329,40 @@ class Graph:
         except graphviz.ExecutableNotFound:
             raise GraphvizNotFoundError(INSTALL_HINT) from None
 
-    def render(self, filename: str | os.PathLike[str], format: str | None = None) -> str:  # noqa: A002
-        """Render to a file; the format comes from ``format`` or the extension (default ``.svg`` added)."""
+    def render(
+        self,
+        filename: str | os.PathLike[str],
+        format: str | None = None,  # noqa: A002 - graphviz's name
+        directory: str | os.PathLike[str] | None = None,
+    ) -> str:
+        """Render to a file and return its path, as graphviz's ``render`` names it.
+
+        The format is ``format``, else the file's extension, else svg; the extension is added when the name lacks
+        it (``render("g", format="png")`` writes ``g.png``).  ``directory`` is joined in front of ``filename``.
+        """
+        if not isinstance(filename, (str, os.PathLike)):
+            raise TypeError(f"filename must be a str or os.PathLike, got {type(filename).__name__}")
         path = os.fspath(filename)
+        if directory is not None:
+            if not isinstance(directory, (str, os.PathLike)):
+                raise TypeError(f"directory must be a str or os.PathLike, got {type(directory).__name__}")
+            path = os.path.join(os.fspath(directory), path)
         ext = os.path.splitext(path)[1].lstrip(".").lower()
-        fmt = format
-        if fmt is None:
-            if ext in ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps"):
-                fmt = ext
-            else:
-                fmt, path = "svg", path + ".svg"
+        if format is None:
+            fmt = ext if ext in ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps") else "svg"
+        elif isinstance(format, str) and format:
+            fmt = format.lower()
+        else:
+            raise ValueError(f"format must be a Graphviz output format such as 'svg' or 'png', got {format!r}")
+        if ext != fmt:
+            path = f"{path}.{fmt}"
         write_atomic(path, self.pipe(fmt))
         return path
 
     def save(self, filename: str | os.PathLike[str]) -> str:
         """Write the DOT text (no Graphviz needed)."""
+        if not isinstance(filename, (str, os.PathLike)):
+            raise TypeError(f"filename must be a str or os.PathLike, got {type(filename).__name__}")
         path = os.fspath(filename)
         write_atomic(path, self.source.encode("utf-8"))
         return path

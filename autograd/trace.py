@@ -62,7 +62,10 @@ class Trace:
 
     def name(self, v: Value) -> str:
         """How a node is shown: its label, or its op and position in the graph (``tanh#3``)."""
-        return self._names[v]
+        name = self._names.get(v)
+        if name is None:  # a leaf the output does not depend on
+            return v.label or (v.op or "leaf")
+        return name
 
     def _path_text(self, p: Path) -> str:
         parts = [self.name(p.nodes[0])]
@@ -148,19 +151,27 @@ def trace(output: Value, leaf: Value, max_paths: int = DEFAULT_MAX_PATHS) -> Tra
             f"or pass max_paths={total}."
         )
     paths: list[Path] = []
-    # depth-first from the output, only into inputs that lead to the leaf; g is the gradient so far
-    stack: list[tuple[Value, tuple[Value, ...], tuple[Any, ...], Any]] = [
-        (output, (output,), (), seed_for(output, 1.0))
-    ]
+    # Depth-first from the output, only into inputs that lead to the leaf; g is the gradient so far.  A step
+    # is (node, the step it came from, the edge's local derivative): a path is read back from its last step
+    # once it reaches the leaf, so a deep path costs its length, not its length squared.
+    Step = tuple[Value, Any, Any]
+    stack: list[tuple[Value, Step, Any]] = [(output, (output, None, None), seed_for(output, 1.0))]
     while stack:
-        v, nodes, locs, g = stack.pop()
+        v, step, g = stack.pop()
         if v is leaf:
-            paths.append(Path(nodes[::-1], locs[::-1], g))
+            nodes, locs = [], []
+            at: Step | None = step
+            while at is not None:
+                node, at, d = at
+                nodes.append(node)
+                if at is not None:
+                    locs.append(d)
+            paths.append(Path(tuple(nodes), tuple(locs), g))
             continue
         edges = [(p, d) for p, d in zip(v.inputs, v.local_grads) if p in counts]
         for p, d in reversed(edges):  # pop in argument order
             c = g * d
             if isinstance(c, np.ndarray) and not isinstance(p.data, np.ndarray):
                 c = float(np.sum(c))  # a broadcast scalar: its gradient sums over the batch
-            stack.append((p, (*nodes, p), (*locs, d), c))
+            stack.append((p, (p, step, d), c))
     return Trace(output, leaf, paths, _names(order))

@@ -8,7 +8,7 @@ Storage (one GC-tracked object per node, see ``__slots__``):
 
 * leaf: ``_a is None``;
 * one input: ``_a`` with local derivative ``_da``; ``_db`` may hold the op's constant
-  (an exponent, a slope, clip bounds);
+  (an exponent, a slope, clip bounds, the c of x+c, x-c, c-x, x/c and c/x);
 * two inputs: ``_a, _b`` with ``_da, _db``;
 * n inputs: ``_a`` is a tuple of inputs and ``_da`` the tuple of their local derivatives;
 * an op's result leaves ``_grad`` (until backward reaches it), ``_label`` and, for ``+``, ``_op``
@@ -221,7 +221,8 @@ def _binary(op: Op, out: Data, a: Value, da: Any, b: Value, db: Any) -> Value:
 
 
 def _scalar_const(op: Op, out: Data, a: Value, da: Any, c: Any = None) -> Value:
-    """One-input node from an op with a constant operand; a scalar input meeting a batch constant sums."""
+    """One-input node from an op with a constant operand ``c`` (kept in ``_db`` to be shown, as by anomaly detection);
+    a scalar input meeting a batch constant sums."""
     if type(a._data) is float and type(out) is np.ndarray:
         da = _Reduce(da)
     return _node(out, op, a, da, None, c)
@@ -267,7 +268,7 @@ def _add(a: Value, other: Any) -> Value:
         return NotImplemented
     x = a._data
     _check_batches(x, c)
-    return _scalar_const(ops.ADD, x + c if type(x) is float is type(c) else _quiet(operator.add, x, c), a, _ONE)
+    return _scalar_const(ops.ADD, x + c if type(x) is float is type(c) else _quiet(operator.add, x, c), a, _ONE, c)
 
 
 def _mul(a: Value, other: Any) -> Value:
@@ -455,7 +456,9 @@ class Value:
             return NotImplemented
         _check_batches(self._data, c)
         x = self._data
-        return _scalar_const(ops.SUB, x - c if type(x) is float is type(c) else _quiet(operator.sub, x, c), self, _ONE)
+        return _scalar_const(
+            ops.SUB, x - c if type(x) is float is type(c) else _quiet(operator.sub, x, c), self, _ONE, c
+        )
 
     def __rsub__(self, other: Any) -> Value:
         """d(c-x)/dx = -1."""
@@ -465,7 +468,7 @@ class Value:
         _check_batches(self._data, c)
         x = self._data
         return _scalar_const(
-            ops.SUB, c - x if type(x) is float is type(c) else _quiet(operator.sub, c, x), self, _MINUS_ONE
+            ops.SUB, c - x if type(x) is float is type(c) else _quiet(operator.sub, c, x), self, _MINUS_ONE, c
         )
 
     def __neg__(self) -> Value:
@@ -508,7 +511,7 @@ class Value:
         x = self._data
         _check_batches(x, c)
         div = _safe_div if type(x) is float and type(c) is float else _array_div
-        return _scalar_const(ops.DIV_CONST, div(x, c), self, div(1.0, c))
+        return _scalar_const(ops.DIV_CONST, div(x, c), self, div(1.0, c), c)
 
     def __rtruediv__(self, other: Any) -> Value:
         """d(c/x)/dx = -c/x^2."""

@@ -157,7 +157,12 @@ def gradient_flow(model: Any, ax: Axes | None = None) -> Figure:
         raise ValueError("every gradient is zero: call loss.backward() before gradient_flow(model)")
     means = np.array([g.mean() for _, g in groups])
     maxes = np.array([g.max() for _, g in groups])
-    positive = np.concatenate([means[means > 0], maxes[maxes > 0]])
+    positive = np.concatenate([means[means > 0], maxes[maxes > 0]])  # NaN compares False: left out
+    if not positive.size:
+        raise ValueError(
+            "no gradient to plot: every one is zero or NaN, so the backward pass overflowed or met 0 * inf. "
+            "Find the first op that did with autograd.detect_anomaly(), and try a smaller lr or nn.clip_grad_norm"
+        )
     floor = positive.min() / 10  # zero gradients are drawn on the floor, marked with x
     fig, ax = _axes(ax, (max(5.0, 0.7 * len(groups) + 2.0), 4.0))
     x = np.arange(len(groups))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import inspect
 import math
+import re
 import threading
 import weakref
 
@@ -394,3 +395,19 @@ def test_checked_grad_batch(prog: tuple[list[float], list[tuple[str, int, int]]]
         checked = ag.grad(out, leaves)
     for a, b in zip(checked, fast):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("f", "shown"),
+    [
+        (lambda x: x / 0.0, "constant operand = 0.0"),
+        (lambda x: x + math.inf, "constant operand = inf"),
+        (lambda x: 1e308 - x, "constant operand = 1e+308"),
+        (lambda x: x**0.5, "constant operand = 0.5"),
+        (lambda x: ag.dot([x, Value(2.0)], [math.nan, 1.0]), "local derivative nan"),
+    ],
+)
+def test_forward_shows_the_constant_operands(f, shown: str) -> None:
+    """A constant is often the culprit (x / 0, a NaN sample fed to a neuron): the message must show it."""
+    with pytest.raises(FloatingPointError, match=re.escape(shown)), ag.detect_anomaly():
+        f(Value(-1e308, label="x"))

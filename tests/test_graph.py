@@ -249,3 +249,40 @@ def test_without_dot_program(tmp_path, monkeypatch) -> None:
     assert "apt-get install graphviz" in bundle["text/plain"] and graph.source in bundle["text/plain"]
     assert "brew install graphviz" in bundle["text/html"]
     assert graph.save(tmp_path / "g.dot")
+
+
+def test_render_names_files_as_graphviz_does(tmp_path) -> None:
+    graph = draw_dot(sample_graph()[0])
+    need_dot()
+    out = graph.render(tmp_path / "g", format="png")
+    assert out == str(tmp_path / "g.png") and Path(out).read_bytes()[:4] == b"\x89PNG"
+    assert graph.render("h", directory=tmp_path) == str(tmp_path / "h.svg") and (tmp_path / "h.svg").exists()
+    assert graph.render(tmp_path / "k.PNG").endswith("k.PNG")
+    with pytest.raises(ValueError, match="format"):
+        graph.render(tmp_path / "g", format="")
+
+
+def test_file_errors_name_the_users_path(tmp_path) -> None:
+    graph = draw_dot(sample_graph()[0])
+    missing = tmp_path / "no_such_dir" / "g.dot"
+    with pytest.raises(FileNotFoundError, match="no such directory") as err:
+        graph.save(missing)
+    assert str(missing) in str(err.value) and ".tmp" not in str(err.value)
+    with pytest.raises(IsADirectoryError, match="directory") as err:
+        graph.save(tmp_path)
+    assert ".tmp" not in str(err.value)
+    for bad in (123, None):
+        with pytest.raises(TypeError, match=r"filename must be a str or os\.PathLike"):
+            graph.save(bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"filename must be a str or os\.PathLike"):
+            graph.render(bad)  # type: ignore[arg-type]
+    assert os.listdir(tmp_path) == []  # no temporary file left behind
+
+
+def test_a_label_that_is_not_valid_unicode_still_draws(tmp_path) -> None:
+    x = Value(1.0, label="\ud800x")  # a lone surrogate: str allows it, UTF-8 does not
+    graph = draw_dot(x * 2)
+    assert "ud800x" in graph.source  # spelled out as text
+    assert Path(graph.save(tmp_path / "g.dot")).read_text(encoding="utf-8") == graph.source
+    if HAVE_DOT:
+        assert "<svg" in graph.pipe("svg").decode("utf-8")

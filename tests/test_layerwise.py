@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -136,3 +138,11 @@ def test_gradient_flow_shows_vanishing_sigmoid_gradients() -> None:
         np.testing.assert_allclose(mean_line.get_ydata(), expected, rtol=1e-12)
         ratios[act] = expected[0] / expected[-1]
     assert ratios["sigmoid"] < 1e-3 < ratios["relu"]
+
+
+def test_gradient_flow_says_when_no_gradient_can_be_drawn() -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    for i, p in enumerate(model.parameters()):
+        p.grad = math.nan if i % 2 else 0.0  # an exploded backward: NaN or zero everywhere
+    with pytest.raises(ValueError, match=r"zero or NaN.*detect_anomaly"):
+        nn.plot.gradient_flow(model)

@@ -100,9 +100,25 @@ def test_repeated_input_gives_two_paths() -> None:
 
 
 def test_leaf_not_in_graph() -> None:
-    x, y = Value(1.0), Value(2.0)
+    x, y = Value(1.0, "x"), Value(2.0)
     t = trace(y.tanh(), x)
     assert len(t) == 0 and t.total == 0.0
+    assert str(t).startswith("d tanh#1 / d x: 0 path(s)") and "d x: 0 path(s)" in t._repr_html_()
+    assert "d leaf / d leaf" not in str(trace(Value(3.0), Value(4.0)))  # a lone output and an unrelated leaf
+
+
+def test_one_deep_path_lists_every_edge_in_order() -> None:
+    x = Value(0.7, "x")
+    factors = [1.0 + 1e-4 * (i % 7) for i in range(5000)]
+    v = x
+    for f in factors:
+        v = v * f
+    t = trace(v, x)
+    (path,) = t.paths
+    assert path.nodes[0] is x and path.nodes[-1] is v and len(path.nodes) == len(factors) + 1
+    assert list(path.local_grads) == factors
+    assert all(path.nodes[i + 1].inputs == (path.nodes[i],) for i in range(len(factors)))
+    assert t.total == pytest.approx(math.prod(factors), rel=1e-12)
 
 
 def test_path_limit_counts_without_enumerating() -> None:
