@@ -142,7 +142,7 @@ def _checked(order: list[Any]) -> None:
             if not _finite(c):
                 raise _bad_contribution(v, i, g, d, c, "")
             old = p.grad
-            p.grad = total = old + c  # the fast loop's sum (a new array here, so old stays for the message)
+            p._grad = total = old + c  # the fast loop's sum (a new array here, so old stays for the message)
             if not _finite(total) and _finite(old):
                 raise _bad_sum(v, i, old, c, total, "")
 

@@ -26,20 +26,18 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
         if isinstance(v, Value):
             ins.append(v)
             d = v._data
-            try:
-                total = total + d if type(total) is float is type(d) else _quiet(operator.add, total, d)
-            except ValueError:  # numpy cannot broadcast two batches of different sizes
-                raise ValueError(f"batch sizes differ in autograd.sum: {np.shape(total)} and {v.shape}") from None
         else:
             c = _const(v, "autograd.sum values")
             if c is None:
                 raise TypeError(f"autograd.sum takes Values or numbers, got {type(v).__name__}")
-            total = total + c if type(total) is float is type(c) else _quiet(operator.add, total, c)
+            d = c
+        if type(total) is float is type(d):
+            total = total + d
+        else:  # a batch of 1 must not broadcast against one of m: its gradient would get m entries
+            _check_batches(total, d, "autograd.sum")
+            total = _quiet(operator.add, total, d)
     if not ins:
         return Value(total)
-    shapes = {np.shape(v._data) for v in ins if type(v._data) is np.ndarray}
-    if len(shapes) > 1:
-        raise ValueError(f"batch sizes differ in autograd.sum: {sorted(s[0] for s in shapes)}")
     batch = type(total) is np.ndarray
     locals_ = tuple(_Reduce(_ONE) if batch and type(v._data) is float else _ONE for v in ins)
     return _node(total, ops.SUM, tuple(ins), locals_)
@@ -83,8 +81,10 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
             coefs.append(xd)
             rows.append(wd)
         else:
-            _check_batches(wd, xd)
-            total = _quiet(operator.add, total, _quiet(operator.mul, wd, xd))
+            _check_batches(wd, xd, "dot")
+            product = _quiet(operator.mul, wd, xd)
+            _check_batches(total, product, "dot")
+            total = _quiet(operator.add, total, product)
         n = len(ins)
         if wv:
             ins.append(w)
@@ -102,7 +102,8 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
         if type(total) is np.ndarray:
             shapes.add(total.shape)
         if len(shapes) > 1:
-            raise ValueError(f"batch sizes differ in dot: {sorted(s[0] for s in shapes)}")
+            first, second = sorted(s[0] for s in shapes)[:2]
+            raise ValueError(f"batch sizes differ in dot: {first} and {second} samples")
         stacked = np.stack(rows)
         total = _quiet(operator.add, total, _quiet(np.dot, coefs, stacked))
         if all(t >= 0 for t in terms):  # every term is scalar x batch: backward in two array ops

@@ -162,8 +162,15 @@ def _div_graph(node: Any) -> tuple[Any, ...]:
 
 
 def _pow_graph(node: Any) -> tuple[Any, ...]:
+    """The first-order rule's conventions kept (d/dx = 0 where y == 0, d/dy = 0 where x == 0 and y >= 0), by putting
+    1 in place of x where they apply: no 0 * inf makes a NaN, and the results stay differentiable."""
     x, y = node.inputs
-    return (y * x ** (y - 1.0), node * x.log())
+    with np.errstate(invalid="ignore"):
+        no_dx = np.asarray(y.data == 0.0, dtype=np.float64)
+        no_dy = np.asarray((x.data == 0.0) & (y.data >= 0.0), dtype=np.float64)
+    base_dx = x * (1.0 - no_dx) + no_dx if no_dx.any() else x
+    base_dy = x * (1.0 - no_dy) + no_dy if no_dy.any() else x
+    return (y * base_dx ** (y - 1.0), node * base_dy.log())
 
 
 def _dot_graph(node: Any) -> tuple[Any, ...]:
@@ -189,7 +196,7 @@ LOG = Op("log", lambda x: (math.log(x), 1.0 / x), lambda x: (np.log(x), 1.0 / x)
 SQRT = Op("sqrt", lambda x: (y := math.sqrt(x), 0.5 / y), _sqrt_np, lambda n: (0.5 / n,))  # d sqrt(x)/dx = 1/(2 sqrt x)
 TANH = Op("tanh", lambda x: (t := math.tanh(x), 1.0 - t * t), _tanh_np, lambda n: (1.0 - n * n,))
 SIGMOID = Op("sigmoid", _sigmoid, _sigmoid_np, lambda n: (n * (1.0 - n),))  # s' = s (1 - s)
-RELU = Op("relu", _relu, lambda x: (np.maximum(x, 0.0), (x > 0).astype(np.float64)))  # relu'(0) = 0
+RELU = Op("relu", _relu, lambda x: (y := np.maximum(x, 0.0), np.sign(y)))  # relu'(0) = 0; NaN passes, as for a float
 LEAKY_RELU = Op("leaky_relu", _leaky_relu, lambda x, k: (np.where(x > 0, x, k * x), np.where(x > 0, 1.0, k)))
 ABS = Op("abs", _abs, _abs_np)  # |x|' = sign(x), 0 at 0
 SIN = Op("sin", lambda x: (math.sin(x), math.cos(x)), lambda x: (np.sin(x), np.cos(x)), lambda n: (n.inputs[0].cos(),))

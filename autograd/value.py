@@ -204,9 +204,9 @@ def _quiet(f: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
         return f(x, y)
 
 
-def _check_batches(x: Any, y: Any) -> None:
+def _check_batches(x: Any, y: Any, where: str = "") -> None:
     if type(x) is np.ndarray and type(y) is np.ndarray and x.shape != y.shape:
-        raise ValueError(f"batch sizes differ: {x.shape[0]} and {y.shape[0]} samples")
+        raise ValueError(f"batch sizes differ{' in ' + where if where else ''}: {x.shape[0]} and {y.shape[0]} samples")
 
 
 def _binary(op: Op, out: Data, a: Value, da: Any, b: Value, db: Any) -> Value:
@@ -367,8 +367,17 @@ class Value:
             return 0.0
 
     @grad.setter
-    def grad(self, grad: Data) -> None:
-        self._grad = grad
+    def grad(self, grad: Data | None) -> None:
+        if type(grad) is float:
+            self._grad = grad
+        elif grad is None:  # PyTorch's way to clear a gradient: here it reads 0.0 again
+            self._grad = 0.0
+        else:
+            g = as_data(grad, "grad")
+            if type(g) is np.ndarray and np.shape(g) != np.shape(self._data):
+                held = f"a batch of shape {np.shape(self._data)}" if self.shape else "a number"
+                raise ValueError(f"grad of shape {g.shape} does not fit this Value, which holds {held}")
+            self._grad = g
 
     @property
     def label(self) -> str:

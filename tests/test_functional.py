@@ -247,3 +247,38 @@ def test_derivative_bad_arguments() -> None:
             ag.derivative(lambda v: v, argnum=argnum)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="argument 2"):
         ag.derivative(lambda a, b: a * b, argnum=2)(1.0, 2.0)
+
+
+def _pow_partials(x: float, y: float) -> tuple[float, float]:
+    """d x^y / dx and d x^y / dy with PyTorch's conventions: 0 where y == 0, and 0 where x == 0 and y >= 0."""
+    dx = 0.0 if y == 0 else y * (math.inf if x == 0 and y < 1 else x ** (y - 1.0))
+    dy = 0.0 if x == 0 and y >= 0 else x**y * math.log(x)
+    return dx, dy
+
+
+@pytest.mark.parametrize(("x", "y"), [(0.0, 2.0), (0.0, 0.0), (0.0, 0.5), (0.0, 3.0), (2.0, 0.0), (1.5, 2.5)])
+def test_pow_of_two_values_keeps_its_conventions_with_create_graph(x: float, y: float) -> None:
+    """create_graph=True must give what the first-order rule gives where x**y meets 0 (it gave NaN: 0 * log 0)."""
+    expected = _pow_partials(x, y)
+    for scalar in (True, False):
+        xv = Value(x) if scalar else Value(np.array([x, 1.25]))
+        yv = Value(y) if scalar else Value(np.array([y, 0.5]))
+        out = xv**yv if scalar else (xv**yv).sum()
+        first = ag.grad(out, [xv, yv])
+        graph = ag.grad(out, [xv, yv], create_graph=True)
+        for got_first, got_graph, want in zip(first, graph, expected):
+            assert np.asarray(got_first).flat[0] == pytest.approx(want, abs=1e-300)
+            assert np.asarray(got_graph.data).flat[0] == pytest.approx(want, abs=1e-300)
+            np.testing.assert_allclose(got_graph.data, got_first, rtol=1e-14)
+    a, b = Value(1.3), Value(2.0)
+    z = (a - a) ** b + a * b  # a base that is 0 through a graph
+    assert [g.data for g in ag.grad(z, [a, b], create_graph=True)] == pytest.approx([2.0, 1.3])
+    assert ag.derivative(lambda e: Value(0.0) ** e)(Value(2.0)).data == 0.0
+
+
+def test_pow_second_derivative_beside_a_zero_base() -> None:
+    """The substitution only applies where a convention does: elsewhere d2/dy2 x^y = x^y ln(x)^2 is unchanged."""
+    x, y = Value(np.array([0.0, 2.0])), Value(np.array([2.0, 1.5]))
+    _, dy = ag.grad((x**y).sum(), [x, y], create_graph=True)
+    (d2y,) = ag.grad(dy.sum(), [y])
+    np.testing.assert_allclose(d2y, [0.0, 2.0**1.5 * math.log(2.0) ** 2], rtol=1e-13)

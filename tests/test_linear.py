@@ -110,3 +110,21 @@ def test_bad_shapes_name_the_problem() -> None:
         ag.linear(w, [Value(np.ones(3)), Value(np.ones(4))])
     with pytest.raises(TypeError, match=r"biases\[0\]"):
         ag.linear(w, x, ["0.5"])
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda one, three: ag.dot([three, one], [three, one]),
+        lambda one, three: ag.dot([one, three], [2.0, three]),
+        lambda one, three: ag.sum([one, three]),
+        lambda one, three: ag.sum([one, np.array([1.0, 2.0, 3.0])]),
+        lambda one, three: ag.sum([three, np.array([1.0])]),
+    ],
+)
+def test_a_batch_of_one_does_not_broadcast_in_dot_or_sum(build: Any) -> None:
+    """As for + and *: a 1-sample batch beside a 3-sample one is an error, not a gradient of 3 entries for 1."""
+    one, three = Value(np.array([2.0])), Value(np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"batch sizes differ in (dot|autograd\.sum): [13] and [13] samples"):
+        build(one, three)
+    assert one.grad == 0.0 and three.grad == 0.0

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import central_diff, reals
+from helpers import central_diff, reals, same_float
 from hypothesis import given
 
 import autograd as ag
@@ -285,3 +285,34 @@ def test_a_copied_graph_keeps_its_ops_and_gives_the_same_gradients(copier: Calla
     (x_copy,) = {id(v): v for v in nodes if v.label == "x"}.values()
     assert x_copy is not x and x.grad == 0.0
     assert x_copy.grad == pytest.approx(central_diff(f, 0.3), rel=1e-9)
+
+
+def test_grad_assignment_is_checked() -> None:
+    x = Value(2.0)
+    x.grad = None  # PyTorch's way to clear: reads 0.0, and backward accumulates from there
+    assert x.grad == 0.0
+    (x * 3.0).backward()
+    assert x.grad == 3.0
+    for bad in ("1.0", [1.0], object()):
+        with pytest.raises(TypeError, match="grad must be a real number"):
+            x.grad = bad  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=r"grad of shape \(2,\) does not fit this Value, which holds a number"):
+        x.grad = np.ones(2)
+    b = Value(np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"holds a batch of shape \(2,\)"):
+        b.grad = np.ones(3)
+    b.grad = np.array([0.5, 0.25])
+    (b * 2.0).sum().backward()
+    np.testing.assert_array_equal(b.grad, [2.5, 2.25])
+    assert x.grad == 3.0  # a refused assignment left the grad as it was
+
+
+def test_relu_of_nan_is_the_same_per_sample_and_over_a_batch() -> None:
+    xs = [math.nan, -1.0, 0.0, 2.0, math.inf]
+    batch = Value(np.array(xs))
+    batch.relu().sum().backward()
+    for i, x in enumerate(xs):
+        v = Value(x)
+        y = v.relu()
+        y.backward()
+        assert same_float(y.data, float(batch.relu().data[i])) and same_float(v.grad, float(batch.grad[i]))
