@@ -83,6 +83,8 @@ def _unwrap(d: Any) -> Any:
 
 
 def _as_array(x: np.ndarray, what: str) -> Data:
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(f"{what} is a masked array, whose mask would be lost: use x.compressed() or x.filled(value)")
     if x.dtype.kind not in "iuf":
         raise TypeError(f"{what} must hold real numbers, got a numpy array of dtype {x.dtype}")
     if x.ndim == 0:
@@ -112,7 +114,10 @@ def as_data(x: Any, what: str = "Value data") -> Data:
     if isinstance(x, np.ndarray):
         return _as_array(x, what)
     if isinstance(x, (numbers.Real, np.integer, np.floating)):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            raise ValueError(f"{what} {type(x).__name__} is too large for a float64") from None
     if isinstance(x, Value):
         raise TypeError(f"{what} is already a Value; use v.detach() or Value(v.data) for a new leaf")
     raise TypeError(

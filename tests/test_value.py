@@ -7,6 +7,7 @@ import math
 import operator
 import pickle
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,8 @@ def test_value_as_data_rejected() -> None:
         (np.array([1 + 1j]), TypeError, "complex"),
         (np.array(["a"]), TypeError, "dtype"),
         (10**400, ValueError, "too large"),
+        (Fraction(10**400), ValueError, "Fraction is too large for a float64"),
+        (np.ma.array([1.0, 2.0], mask=[False, True]), TypeError, "masked array, whose mask would be lost"),
     ],
 )
 def test_bad_arrays_and_numbers(data: Any, exc: type[Exception], match: str) -> None:
