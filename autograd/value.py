@@ -661,6 +661,22 @@ class Value:
 
         backward(self, grad)
 
+    # ------------------------------------------------------------ copies (the graph below, without recursion)
+    def __copy__(self) -> Value:
+        from .copying import shallow_copy
+
+        return shallow_copy(self)  # type: ignore[no-any-return]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        from .copying import deep_copy
+
+        return deep_copy(self, memo)  # type: ignore[no-any-return]
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        from .copying import reduce
+
+        return reduce(self)
+
     def zero_grad(self) -> None:
         """Set this Value's grad to 0.0."""
         self.grad = 0.0

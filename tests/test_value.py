@@ -319,3 +319,44 @@ def test_relu_of_nan_is_the_same_per_sample_and_over_a_batch() -> None:
         y = v.relu()
         y.backward()
         assert same_float(y.data, float(batch.relu().data[i])) and same_float(v.grad, float(batch.grad[i]))
+
+
+@pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
+def test_a_deep_graph_copies_and_pickles_without_recursion(protocol: int) -> None:
+    """copy.deepcopy and pickle recurse once per node on their own: they stopped at a few hundred ops."""
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(5000):
+        y = y * 1.0001 + 0.0
+    copies = [copy.deepcopy(y), pickle.loads(pickle.dumps(y, protocol=protocol))]
+    for c in copies:
+        c.backward()
+        leaf = c
+        while leaf.inputs:
+            leaf = leaf.inputs[0]
+        assert leaf is not x and leaf.label == "x" and c.data == y.data
+        assert leaf.grad == pytest.approx(1.0001**5000, rel=1e-12)
+    assert x.grad == 0.0
+
+
+class Secret(Value):
+    __slots__ = ("__tag",)
+
+
+class Noted(Value):
+    pass
+
+
+def test_copies_keep_sharing_subclass_state_and_shallow_copy_shares_inputs() -> None:
+    t, n = Secret(2.0), Noted(3.0)
+    t._Secret__tag = "private"  # type: ignore[attr-defined]
+    n.note = [1]  # type: ignore[attr-defined]
+    y = t * n + t
+    for c in (copy.deepcopy([y, t]), pickle.loads(pickle.dumps([y, t]))):
+        y2, t2 = c
+        (_, t_again), (t_in, n_in) = y2.inputs, y2.inputs[0].inputs
+        assert t_again is t_in is t2 and t2 is not t  # one node, as in the original
+        assert type(t2) is Secret and t2._Secret__tag == "private"  # type: ignore[attr-defined]
+        assert type(n_in) is Noted and n_in.note == [1] and n_in.note is not n.note  # type: ignore[attr-defined]
+    shallow = copy.copy(y)
+    assert shallow is not y and shallow.inputs[0] is y.inputs[0] and shallow.op == "+"
