@@ -124,16 +124,38 @@ def _load(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     return getattr(data, args.dataset)(**kwargs)  # type: ignore[no-any-return]
 
 
-def _graph_of_one_neuron(model: Any, x: np.ndarray, path: str) -> None:
-    """Draw neuron layers.0.neurons.0 applied to one sample, after backward (edges carry local derivatives)."""
+def _graph_of_one_neuron(model: Any, x: np.ndarray, path: str) -> str:
+    """Draw neuron layers.0.neurons.0 applied to one sample, after backward (edges carry local derivatives).
+
+    Without Graphviz's ``dot`` the DOT text goes to ``graph.dot`` instead, with a note: training is not lost for it.
+    Returns the path written.
+    """
     from autograd import Value, draw_dot
+    from autograd.graph import GraphvizNotFoundError
 
     neuron = model.layers[0].neurons[0]
     inputs = [Value(float(v), label=f"x.{i}") for i, v in enumerate(x)]
     out = neuron(inputs)
     out.backward()
-    draw_dot(out).render(path)
+    graph = draw_dot(out)
     model.zero_grad()
+    try:
+        return graph.render(path)
+    except GraphvizNotFoundError as e:
+        dot_path = graph.save(os.path.splitext(path)[0] + ".dot")
+        print(f"note: {e}\nSo the graph's DOT text went to {dot_path} instead.", file=sys.stderr)
+        return dot_path
+
+
+def _save_figure(fig: Any, path: str) -> None:
+    """``fig.savefig(path)``, atomically (a PNG half written is never left behind)."""
+    import io
+
+    from autograd.files import write_atomic
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=100, format="png")
+    write_atomic(path, buffer.getvalue())
 
 
 def _digits_figure(X: np.ndarray, y: np.ndarray, pred: np.ndarray) -> Any:
@@ -155,34 +177,45 @@ def train(args: argparse.Namespace) -> int:
     import nn
     from nn import plot
     from nn.data import train_test_split
+    from nn.train import MAX_EPOCHS
 
-    X, y = _load(args)
-    classes = int(y.max()) + 1
-    loss = args.loss
-    if loss == "auto":
-        loss = "bce_with_logits" if classes == 2 else "cross_entropy"
-    if classes > 2 and loss != "cross_entropy":
-        print(
-            f"error: --loss {loss} is for two classes; {args.dataset} has {classes}: use cross_entropy", file=sys.stderr
+    # Everything a flag's value can make fail happens before training, and is reported as a usage error
+    try:
+        X, y = _load(args)
+        classes = int(y.max()) + 1
+        loss = args.loss
+        if loss == "auto":
+            loss = "bce_with_logits" if classes == 2 else "cross_entropy"
+        if classes > 2 and loss != "cross_entropy":
+            raise ValueError(f"--loss {loss} is for two classes; {args.dataset} has {classes}: use cross_entropy")
+        outputs = classes if loss == "cross_entropy" else 1
+        hidden = args.hidden if args.hidden is not None else ([32] if args.dataset == "digits" else [16, 16])
+        output_activation = "sigmoid" if loss in ("bce", "mse") else None
+        if loss == "hinge":
+            y = 2 * y - 1
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=args.test_size, seed=args.seed, stratify=True
         )
+        model = nn.MLP(
+            X.shape[1],
+            [*hidden, outputs],
+            activation=args.activation,
+            output_activation=output_activation,
+            seed=args.seed,
+        )
+        epochs = args.epochs if args.epochs is not None else (100 if args.dataset == "digits" else 300)
+        if epochs > MAX_EPOCHS:
+            raise ValueError(f"--epochs {epochs:,} is more than nn.train.MAX_EPOCHS = {MAX_EPOCHS:,}")
+        out_dir = args.out or os.path.join("runs", args.dataset)
+        os.makedirs(out_dir, exist_ok=True)
+    except (ValueError, OSError) as e:
+        print(f"python -m nn train: error: {e}", file=sys.stderr)
         return 2
-    outputs = classes if loss == "cross_entropy" else 1
-    hidden = args.hidden if args.hidden is not None else ([32] if args.dataset == "digits" else [16, 16])
-    output_activation = "sigmoid" if loss in ("bce", "mse") else None
-    if loss == "hinge":
-        y = 2 * y - 1
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=args.test_size, seed=args.seed, stratify=True)
-    model = nn.MLP(
-        X.shape[1], [*hidden, outputs], activation=args.activation, output_activation=output_activation, seed=args.seed
-    )
-    epochs = args.epochs if args.epochs is not None else (100 if args.dataset == "digits" else 300)
     lr = args.lr if args.lr is not None else (0.1 if args.optimizer == "sgd" else 0.02)
     print(
         f"{args.dataset}: {len(X_train)} train / {len(X_test)} test samples, {X.shape[1]} features, {classes} classes"
     )
     print(f"model: MLP({X.shape[1]}, {[*hidden, outputs]}), {args.activation}, loss {loss}, {args.optimizer} lr {lr}")
-    out_dir = args.out or os.path.join("runs", args.dataset)
-    os.makedirs(out_dir, exist_ok=True)
     start = time.perf_counter()
     history = nn.fit(
         model,
@@ -211,18 +244,17 @@ def train(args: argparse.Namespace) -> int:
         if ax.get_legend() is not None:
             ax.legend()
     written = [os.path.join(out_dir, "loss.png")]
-    fig.savefig(written[-1], dpi=100)
+    _save_figure(fig, written[-1])
     if X.shape[1] == 2:
         fig = plot.decision_boundary(model, X, y, title=f"{args.dataset}: test accuracy {test_acc:.1%}")
         written.append(os.path.join(out_dir, "boundary.png"))
     else:
         fig = _digits_figure(X_test, y_test, nn.predict(model, X_test))
         written.append(os.path.join(out_dir, "predictions.png"))
-    fig.savefig(written[-1], dpi=100)
+    _save_figure(fig, written[-1])
     written.append(os.path.join(out_dir, "model.json"))
     nn.save(model, written[-1])
-    written.append(os.path.join(out_dir, "graph.svg"))
-    _graph_of_one_neuron(model, X_test[0], written[-1])
+    written.append(_graph_of_one_neuron(model, X_test[0], os.path.join(out_dir, "graph.svg")))
     print("wrote " + ", ".join(written))
     return 0
 

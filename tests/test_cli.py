@@ -115,3 +115,45 @@ def test_digits_writes_predictions_instead_of_a_boundary(tmp_path: Path, capsys:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg", "loss.png", "model.json", "predictions.png"]
     assert "MLP(64, [32, 10])" in capsys.readouterr().out
     assert nn.load(tmp_path / "model.json").sizes == [32, 10]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--noise", "-1"], "noise"),
+        (["--noise", "nan"], "noise"),
+        (["--seed", "-1"], "seed"),
+        (["--data-seed", "-1"], "seed"),
+        (["--samples", "1"], "n must be at least"),
+        (["--dataset", "blobs", "--samples", "2"], "n must be at least"),
+        (["--test-size", "0.001"], "test_size"),
+        (["--hidden", "100000000"], "MAX_UNITS"),
+        (["--epochs", "99999999999"], "MAX_EPOCHS"),
+    ],
+)
+def test_flag_values_the_library_refuses_are_usage_errors(
+    flags: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Values argparse lets through but the data, split or model refuse: exit 2 with the reason, no traceback."""
+    assert main(["train", *flags, "--no-progress", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m nn train: error: ") and message in err
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_an_output_path_that_is_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    existing = tmp_path / "a_file"
+    existing.write_text("keep me")
+    assert main(["train", "--epochs", "1", "--no-progress", "--out", str(existing)]) == 2
+    assert "python -m nn train: error:" in capsys.readouterr().err and existing.read_text() == "keep me"
+
+
+def test_without_dot_the_graph_is_written_as_dot_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` on PATH
+    assert main(["train", "--epochs", "2", "--no-progress", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["boundary.png", "graph.dot", "loss.png", "model.json"]
+    assert (tmp_path / "graph.dot").read_text(encoding="utf-8").startswith("digraph")
+    captured = capsys.readouterr()
+    assert "apt-get install graphviz" in captured.err and "graph.dot" in captured.out
