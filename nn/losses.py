@@ -161,6 +161,14 @@ def _check_probabilities(t: np.ndarray, fn: str) -> np.ndarray:
 
 
 def _bce_term(p: Value, t: Any) -> Value:
+    d = p.data
+    outside = (d < 0) | (d > 1)  # NaN is neither: it passes through, as in every other loss
+    if outside.any() if isinstance(outside, np.ndarray) else outside:
+        bad = d[outside][0] if isinstance(d, np.ndarray) else d
+        raise ValueError(
+            f"binary_cross_entropy: predictions must be probabilities in [0, 1] (a sigmoid output), got {bad}; "
+            "for raw scores (logits) use binary_cross_entropy_with_logits"
+        )
     # log clamped at -100 like PyTorch, by clipping its argument to [e^-100, 1]: never -inf, never 0 * inf
     logp = p.clip(_LOG_FLOOR, 1.0).log()
     log1mp = (1.0 - p).clip(_LOG_FLOOR, 1.0).log()

@@ -65,8 +65,18 @@ class History:
 
 
 def _dense(model: Any) -> list[Any]:
-    """The model's layers of neurons (an MLP's layers; a Sequential's Layers, skipping BatchNorm/Dropout)."""
-    layers = [layer for layer in getattr(model, "layers", ()) if hasattr(layer, "neurons")]
+    """The model's layers of neurons, in order: an MLP's layers; a Sequential's Layers, and those of the MLPs and
+    Sequentials inside it, skipping BatchNorm/Dropout."""
+    layers: list[Any] = []
+
+    def collect(container: Any) -> None:
+        for layer in getattr(container, "layers", ()):
+            if hasattr(layer, "neurons"):
+                layers.append(layer)
+            else:
+                collect(layer)
+
+    collect(model)
     if not layers:
         raise TypeError(f"model must be an nn.MLP or nn.Sequential of nn.Layer, got {type(model).__name__}")
     return layers
@@ -131,12 +141,15 @@ def predict(model: Any, X: Any) -> np.ndarray:
 
 def _truth(y: np.ndarray, outputs: int) -> np.ndarray:
     if y.ndim == 2:
-        return y.argmax(axis=1) if y.shape[1] > 1 else (y[:, 0] > 0.5 if outputs == 1 else y[:, 0])  # type: ignore[return-value]
-    return (y > 0).astype(np.int64) if outputs == 1 else y.astype(np.int64)
+        if y.shape[1] > 1:
+            return y.argmax(axis=1)  # type: ignore[no-any-return]
+        y = y[:, 0]
+    return (y > 0.5).astype(np.int64) if outputs == 1 else y.astype(np.int64)  # one output: 0/1 or -1/+1 labels
 
 
 def accuracy(model: Any, X: Any, y: Any) -> float:
-    """Fraction of rows where ``predict(model, X)`` equals the class in ``y`` (one output: class = y > 0)."""
+    """Fraction of rows where ``predict(model, X)`` equals the class in ``y`` (one output: class = y > 0.5, so labels
+    0/1 and -1/+1 both work, as a column or flat)."""
     X = _check_X(model, X)
     y = _check_y(y, X.shape[0])
     s = scores(model, X)

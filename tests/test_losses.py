@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -237,3 +238,18 @@ def test_class_and_label_errors() -> None:
         nn.mse_loss(rows, [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
     with pytest.raises(TypeError, match="not a Value"):
         nn.mse_loss([Value(1.0)], Value(1.0))
+
+
+@pytest.mark.parametrize(
+    "predictions",
+    [
+        [Value(1.5), Value(0.5)],  # per sample
+        [Value(np.array([0.2, -0.3]))],  # one batch Value (a column of the documents' matrices)
+    ],
+)
+def test_bce_refuses_predictions_that_are_not_probabilities(predictions: list[Value]) -> None:
+    """Like PyTorch: a logit passed by mistake gave a loss of 0 and no gradient through the clamp."""
+    targets = [1.0, 0.0]
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*binary_cross_entropy_with_logits"):
+        nn.binary_cross_entropy(predictions, targets if len(predictions) == 2 else np.array(targets))
+    assert math.isnan(nn.binary_cross_entropy([Value(math.nan)], [1.0]).data)  # NaN passes, as in every loss

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -229,3 +230,29 @@ def test_step_reads_grads_of_any_real_type() -> None:
     ps[0].grad, ps[1].grad, ps[2].grad = 0.5, np.float64(-1.0), 2  # a float, a numpy scalar, an int set by hand
     nn.SGD(ps, lr=0.1).step()
     assert [p.data for p in ps] == pytest.approx([0.95, 2.1, 2.8])
+
+
+def test_sgd_takes_its_arguments_in_the_documented_order() -> None:
+    """SGD(params, lr, momentum=0, nesterov=False, weight_decay=0): dampening, PyTorch's extra, is keyword-only."""
+    names = list(inspect.signature(nn.optim.SGD).parameters)
+    assert names == ["params", "lr", "momentum", "nesterov", "weight_decay", "dampening"]
+    assert inspect.signature(nn.optim.SGD).parameters["dampening"].kind is inspect.Parameter.KEYWORD_ONLY
+    runs = []
+    for make in (
+        lambda ps: nn.optim.SGD(ps, 0.1, 0.9, True, 0.01),
+        lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    ):
+        x = Value(1.5)
+        opt = make([x])
+        for _ in range(3):
+            opt.zero_grad()
+            (x * x).backward()
+            opt.step()
+        runs.append(x.data)
+    assert runs[0] == runs[1]
+    x, g, b = 1.5, 0.0, 0.0  # PyTorch's rule by hand: g = 2x + wd x; b = g, then 0.9 b + g; x -= lr (g + 0.9 b)
+    for step in range(3):
+        g = 2 * x + 0.01 * x
+        b = g if step == 0 else 0.9 * b + g
+        x -= 0.1 * (g + 0.9 * b)
+    assert runs[0] == pytest.approx(x, rel=1e-15)

@@ -245,3 +245,22 @@ def test_divergence_stops_training_with_a_warning() -> None:
         hist = nn.fit(model, X, y * 1e3, loss="mse", optimizer="sgd", lr=1e6, epochs=50, progress=False)
     assert hist.epochs < 50 and not math.isfinite(hist.loss[-1])
     assert all(math.isfinite(v) for v in hist.loss[:-1])
+
+
+def test_a_sequential_that_starts_with_an_mlp_takes_the_mlps_inputs() -> None:
+    X, y = data.moons(40, seed=1)
+    model = nn.Sequential(nn.MLP(2, [4, 4], seed=0), nn.Layer(4, 1, "linear"))
+    history = nn.fit(model, X, y, epochs=3, progress=False)  # read nin from the Layer inside: "shape (m, 4)"
+    assert history.epochs == 3
+    logits = np.array([model(list(row))[0].data for row in X])
+    assert nn.accuracy(model, X, y) == np.mean((logits > 0) == (y > 0.5))
+
+
+@pytest.mark.parametrize("labels", [np.array([0.0, 1.0]), np.array([-1.0, 1.0]), np.array([0.3, 0.7])])
+def test_accuracy_reads_flat_and_column_labels_alike(labels: np.ndarray) -> None:
+    X, y = data.moons(40, seed=2)
+    y = labels[y.astype(int)]
+    model = nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0)
+    probs = np.array([model(list(row))[0].data for row in X])
+    expected = np.mean((probs > 0.5) == (y > 0.5))
+    assert nn.accuracy(model, X, y) == nn.accuracy(model, X, y.reshape(-1, 1)) == expected
