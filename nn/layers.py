@@ -72,6 +72,11 @@ def as_inputs(x: Any, nin: int) -> list[Any]:
         raise TypeError(
             f"input must be a sequence of {nin} numbers/Values or a 2-D numpy array, got {type(x).__name__}"
         )
+    elif x and isinstance(x[0], (Sequence, np.ndarray)) and not isinstance(x[0], str):
+        raise TypeError(
+            f"input[0] is a {type(x[0]).__name__}: a batch given as a list of rows? "
+            f"Pass it as a 2-D numpy array of shape (m, {nin}): model(np.array(X))"
+        )  # other items are checked by the dot that reads them
     if len(x) != nin:
         raise ValueError(f"expected {nin} inputs (one per feature), got {len(x)}")
     return list(x)

@@ -107,7 +107,11 @@ def _check_X(model: Any, X: Any, name: str = "X") -> np.ndarray:
 
 def _check_y(y: Any, m: int, name: str = "y") -> np.ndarray:
     y = np.asarray(y)
-    if y.dtype.kind not in "iuf" or y.ndim not in (1, 2) or y.shape[0] != m:
+    if y.dtype.kind == "b":
+        y = y.astype(np.float64)  # True/False labels are the classes 1/0, as the losses read them
+    if y.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold numbers (class labels or targets), got an array of dtype {y.dtype}")
+    if y.ndim not in (1, 2) or y.shape[0] != m:
         raise ValueError(f"{name} must be a numeric array with one row per sample ({m}), got shape {y.shape}")
     if not np.isfinite(y).all():
         raise ValueError(f"{name} contains NaN or inf")
@@ -156,6 +160,24 @@ def accuracy(model: Any, X: Any, y: Any) -> float:
     return float(np.mean(_classes(s, _output_activation(model)) == _truth(y, s.shape[1])))
 
 
+def _check_batch_norm(model: Any, m: int, size: int, batched: bool) -> None:
+    """BatchNorm normalises each feature over a batch: refuse, before any step, a fit that would give it one sample."""
+    from .layers import BatchNorm
+
+    named = getattr(model, "named_modules", None)
+    if named is None or not any(isinstance(mod, BatchNorm) for _, mod in named()):
+        return
+    if not batched:
+        raise ValueError("the model has BatchNorm, which needs a batch: fit(..., batched=False) gives it one sample")
+    if size == 1 or m % size == 1:
+        fits = next((b for b in range(size + 1, m + 1) if m % b != 1), None)
+        hint = f"choose a batch_size that does not (e.g. {fits})" if fits else "it needs at least 2 samples to train"
+        raise ValueError(
+            f"the model has BatchNorm, which needs at least 2 samples per batch, but batch_size={size} with "
+            f"{m} samples leaves a batch of 1; {hint}"
+        )
+
+
 def _loss_fn(loss: Any) -> Callable[..., Value]:
     if callable(loss):
         return loss  # type: ignore[no-any-return]
@@ -183,6 +205,11 @@ def default_loss(model: Any) -> str:
 
 def _optimizer(optimizer: Any, model: Any, lr: float | None) -> Any:
     if not isinstance(optimizer, str):
+        if isinstance(optimizer, type):
+            raise TypeError(
+                f"optimizer must be an instance, got the class {optimizer.__name__}: "
+                f"pass {optimizer.__name__}(model.parameters(), lr=...) or a name such as 'adam'"
+            )
         if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
             raise TypeError(f"optimizer must be a name {tuple(OPTIMIZERS)} or an nn.optim optimizer, got {optimizer!r}")
         if lr is not None:
@@ -280,6 +307,7 @@ def fit(
     activation = _output_activation(model)
     m = X.shape[0]
     size = m if batch_size is None else min(batch_size, m)
+    _check_batch_norm(model, m, size, bool(batched))
     history = History()
 
     from time import perf_counter

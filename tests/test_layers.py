@@ -276,3 +276,13 @@ def test_sizes_at_the_caps_are_accepted_by_the_check() -> None:
         with pytest.raises(ValueError, match=f"n={cap + 1:,} is more than"):
             nn.limits.check_size(cap + 1, "n", limit)
     assert len(nn.MLP(10, [5, 1], seed=0).parameters()) == 61  # ordinary sizes are untouched
+
+
+@pytest.mark.parametrize("rows", [[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], (np.ones(2),)])
+def test_a_batch_given_as_a_list_of_rows_gets_a_hint(rows: object) -> None:
+    """X.tolist() is a plausible mistake: the error says to pass a 2-D array, not 'expected 2 inputs, got 3'."""
+    with pytest.raises(TypeError, match=r"list of rows\? Pass it as a 2-D numpy array of shape \(m, 2\)"):
+        nn.MLP(2, [3, 1], seed=0)(rows)
+    batch = nn.MLP(2, [3, 1], seed=0)(np.array([[1.0, 2.0], [3.0, 4.0]]))[0].data
+    one = nn.MLP(2, [3, 1], seed=0)([3.0, 4.0])[0].data
+    assert batch[1] == pytest.approx(one, rel=1e-12)  # what the hint says to do works
