@@ -94,10 +94,10 @@ def grad(
     result = []
     for x in wanted:
         g = grads.get(x, 0.0)
+        if type(x.data) is np.ndarray and type(g) is float:  # an input the output does not depend on: zeros
+            g = np.full(x.data.shape, g)
         if create_graph and not isinstance(g, Value):
             g = Value(g)
-        if not create_graph and type(x.data) is np.ndarray and type(g) is float:
-            g = np.full(x.data.shape, g)
         result.append(g)
     return tuple(result)
 

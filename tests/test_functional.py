@@ -282,3 +282,13 @@ def test_pow_second_derivative_beside_a_zero_base() -> None:
     _, dy = ag.grad((x**y).sum(), [x, y], create_graph=True)
     (d2y,) = ag.grad(dy.sum(), [y])
     np.testing.assert_allclose(d2y, [0.0, 2.0**1.5 * math.log(2.0) ** 2], rtol=1e-13)
+
+
+def test_an_unused_batch_input_gets_zeros_of_its_shape_in_both_modes() -> None:
+    x, unused = Value(np.array([1.0, 2.0, 3.0])), Value(np.array([4.0, 5.0, 6.0]))
+    out = (x * x).sum()
+    plain = ag.grad(out, [unused])[0]
+    graph = ag.grad(out, [unused], create_graph=True)[0]
+    assert isinstance(graph, Value) and graph.shape == (3,)
+    np.testing.assert_array_equal(plain, np.zeros(3))
+    np.testing.assert_array_equal(graph.data, np.zeros(3))
