@@ -70,11 +70,11 @@ def grad(
     grads: dict[Value, Any] = {output: seed}
     get = grads.get
     check = None
-    if not create_graph and FLAGS.special and is_anomaly_enabled():
+    if FLAGS.special and is_anomaly_enabled():
         from .anomaly import check_grad_edge, check_grad_seed
 
         check_grad_seed(output, seed)
-        check = check_grad_edge
+        check = check_grad_edge  # with create_graph the new nodes are checked as made; this catches constant edges
     with np.errstate(all="ignore"):  # batch grads overflow to inf like floats do, without warnings
         for v in order:
             if v._a is None:
@@ -90,7 +90,7 @@ def grad(
                 old = get(p)
                 grads[p] = total = c if old is None else old + c
                 if check is not None:
-                    check(v, i, g, d, c, old, total)
+                    check(v, i, _data(g), _data(d), _data(c), None if old is None else _data(old), _data(total))
     result = []
     for x in wanted:
         g = grads.get(x, 0.0)
@@ -100,6 +100,10 @@ def grad(
             g = Value(g)
         result.append(g)
     return tuple(result)
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else x
 
 
 def _fit(c: Any, p: Value) -> Any:

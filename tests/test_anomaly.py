@@ -411,3 +411,16 @@ def test_forward_shows_the_constant_operands(f, shown: str) -> None:
     """A constant is often the culprit (x / 0, a NaN sample fed to a neuron): the message must show it."""
     with pytest.raises(FloatingPointError, match=re.escape(shown)), ag.detect_anomaly():
         f(Value(-1e308, label="x"))
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grad_checks_constant_edges_with_and_without_create_graph(create_graph: bool) -> None:
+    """With create_graph the derivative's own nodes are checked as they are made; a product of constant edges
+    makes no node, so grad checks each contribution too (create_graph returned inf silently)."""
+    x = Value(1e-300, label="x")
+    y = x * 1e200 * 1e200
+    message = r"backward of op '\*' \(in autograd.grad\) produced inf"
+    with pytest.raises(FloatingPointError, match=message), ag.detect_anomaly():
+        ag.grad(y, [x], create_graph=create_graph)
+    (outside,) = ag.grad(y, [x], create_graph=create_graph)  # outside the block: inf, silently
+    assert (outside.data if create_graph else outside) == math.inf
