@@ -6,8 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 EXTRAS ?= dev
 WITH_TORCH ?= 0
-STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma := ,
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: demo test lint pytest bench setup system clean
 
