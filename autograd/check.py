@@ -70,6 +70,17 @@ def numeric_grad(f: Callable[..., Any], xs: Sequence[Any], eps: float | None = N
     return result
 
 
+def _reals(xs: Any, name: str) -> list[float]:
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"{name} must be a list of numbers, got {type(xs).__name__}")
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs):
+        raise TypeError(f"{name} must hold numbers (one derivative per input)")
+    try:
+        return [float(x) for x in xs]
+    except OverflowError:
+        raise ValueError(f"{name} holds a number too large for a float64") from None
+
+
 @dataclass
 class GradcheckResult:
     """Truthy when every input's analytic and numeric derivative agree within rtol/atol."""
@@ -79,6 +90,19 @@ class GradcheckResult:
     rtol: float
     atol: float
     labels: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.analytic = _reals(self.analytic, "analytic")
+        self.numeric = _reals(self.numeric, "numeric")
+        if len(self.analytic) != len(self.numeric):
+            raise ValueError(f"analytic has {len(self.analytic)} values but numeric {len(self.numeric)}: one per input")
+        for name in ("rtol", "atol"):
+            tol = getattr(self, name)
+            if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < math.inf:
+                raise ValueError(f"{name} must be a finite number >= 0, got {tol!r}")
+        if not isinstance(self.labels, (list, tuple)) or not all(isinstance(t, str) for t in self.labels):
+            raise TypeError("labels must be a list of str")
+        self.labels = list(self.labels)
 
     @property
     def abs_errors(self) -> list[float]:

@@ -116,6 +116,9 @@ def _fit(c: Any, p: Value) -> Any:
     return c
 
 
+MAX_ORDER = 100  # each order differentiates the graph of the one before: far beyond it, a call would not return
+
+
 def derivative(f: Callable[..., Any], order: int = 1, argnum: int = 0) -> Callable[..., Any]:
     """The ``order``-th derivative of ``f`` with respect to its argument ``argnum`` (like ``jax.grad``).
 
@@ -126,8 +129,8 @@ def derivative(f: Callable[..., Any], order: int = 1, argnum: int = 0) -> Callab
     """
     if not callable(f):
         raise TypeError(f"derivative needs a function, got {type(f).__name__}")
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ValueError(f"order must be a whole number >= 1, got {order!r}")
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise ValueError(f"order must be a whole number from 1 to {MAX_ORDER}, got {order!r}")
     if isinstance(argnum, bool) or not isinstance(argnum, int) or argnum < 0:
         raise ValueError(f"argnum must be a whole number >= 0, got {argnum!r}")
 

@@ -300,6 +300,14 @@ def _natural(s: str) -> tuple[Any, ...]:
 
 
 # ---------------------------------------------------------------- rendering
+def _check_format(format: Any) -> str:  # noqa: A002 - graphviz's name
+    if not isinstance(format, str):
+        raise TypeError(f"format must be a str such as 'svg' or 'png', got {type(format).__name__}")
+    if not format:
+        raise ValueError("format must be a Graphviz output format such as 'svg' or 'png', got ''")
+    return format
+
+
 class Graph:
     """DOT text that shows itself as SVG in Jupyter (or, without Graphviz, as text with an install hint)."""
 
@@ -324,6 +332,7 @@ class Graph:
         """The rendered bytes (``dot -T<format>``); raises GraphvizNotFoundError without Graphviz."""
         import graphviz
 
+        _check_format(format)
         try:
             return bytes(self.to_graphviz().pipe(format=format))
         except graphviz.ExecutableNotFound:
@@ -350,10 +359,8 @@ class Graph:
         ext = os.path.splitext(path)[1].lstrip(".").lower()
         if format is None:
             fmt = ext if ext in ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps") else "svg"
-        elif isinstance(format, str) and format:
-            fmt = format.lower()
         else:
-            raise ValueError(f"format must be a Graphviz output format such as 'svg' or 'png', got {format!r}")
+            fmt = _check_format(format).lower()
         if ext != fmt:
             path = f"{path}.{fmt}"
         write_atomic(path, self.pipe(fmt))

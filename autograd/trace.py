@@ -62,6 +62,8 @@ class Trace:
 
     def name(self, v: Value) -> str:
         """How a node is shown: its label, or its op and position in the graph (``tanh#3``)."""
+        if not isinstance(v, Value):
+            raise TypeError(f"Trace.name takes a Value, got {type(v).__name__}")
         name = self._names.get(v)
         if name is None:  # a leaf the output does not depend on
             return v.label or (v.op or "leaf")

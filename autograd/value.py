@@ -634,16 +634,16 @@ class Value:
 
     # ------------------------------------------------------------ comparisons (on data)
     def __lt__(self, other: Any) -> Any:
-        return self._data < _cmp(other)
+        return self._data < _cmp(self._data, other)
 
     def __le__(self, other: Any) -> Any:
-        return self._data <= _cmp(other)
+        return self._data <= _cmp(self._data, other)
 
     def __gt__(self, other: Any) -> Any:
-        return self._data > _cmp(other)
+        return self._data > _cmp(self._data, other)
 
     def __ge__(self, other: Any) -> Any:
-        return self._data >= _cmp(other)
+        return self._data >= _cmp(self._data, other)
 
     __hash__ = object.__hash__  # == stays identity, so Values work as dict keys
 
@@ -732,12 +732,11 @@ def _array_div(x: Any, y: Any) -> Any:
     return float(q) if np.ndim(q) == 0 else q
 
 
-def _cmp(other: Any) -> Any:
-    if isinstance(other, Value):
-        return other._data
-    c = _const(other)
+def _cmp(x: Data, other: Any) -> Any:
+    c = other._data if isinstance(other, Value) else _const(other)
     if c is None:
         raise TypeError(f"cannot compare a Value with {type(other).__name__}")
+    _check_batches(x, c, "a comparison")
     return c
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 import autograd
 from autograd import Value
+from autograd.value import as_data
 
 from .init import init_weights, make_rng
 from .limits import check_size
@@ -285,6 +286,7 @@ class BatchNorm(Module):
     """
 
     _buffer_names = ("running_mean", "running_var")
+    _variance_buffers = ("running_var",)
     num_features: int
     momentum: float
     eps: float
@@ -363,6 +365,9 @@ class Dropout(Module):
         elif not isinstance(x, Sequence) or isinstance(x, str):
             raise TypeError(f"Dropout takes a list of Values (a layer's output), got {type(x).__name__}")
         xs = list(x)
+        for i, v in enumerate(xs):
+            if not isinstance(v, Value):
+                xs[i] = as_data(v, f"Dropout input[{i}]")  # a number (or a batch array), checked
         if not self.training or self.p == 0.0:
             return xs
         keep = 1.0 - self.p

@@ -8,6 +8,8 @@ tens of weights; the digits task about 2,400).  Models and datasets beyond them 
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["MAX_DATA_VALUES", "MAX_PARAMETERS", "MAX_SAMPLES", "MAX_UNITS", "check_size"]
 
 MAX_UNITS = 10**6  # inputs or units of one layer (also BatchNorm features, the reference's layer sizes)
@@ -25,6 +27,10 @@ _WHAT = {
 
 def check_size(n: int, name: str, limit: str) -> int:
     """``n`` if ``n <= limit`` (the name of one of this module's constants), else a ValueError naming both."""
+    if not isinstance(limit, str) or limit not in _WHAT:
+        raise ValueError(f"limit must be one of {sorted(_WHAT)}, got {limit!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(n).__name__}")
     cap: int = globals()[limit]
     if n > cap:
         digits = len(str(abs(n)))

@@ -77,7 +77,9 @@ def _predictions(pred: Any, fn: str) -> _Batch:
                 if not isinstance(v, Value) or v.shape != ():
                     raise TypeError(f"{fn}: sample {i} must be a list of scalar Values, found {type(v).__name__}")
         return _Batch(len(pred), k, rows=[list(r) for r in pred])
-    bad = next(type(p).__name__ for p in pred if not isinstance(p, (Value, list, tuple)))
+    bad = next((type(p).__name__ for p in pred if not isinstance(p, (Value, list, tuple))), None)
+    if bad is None:
+        raise TypeError(f"{fn}: predictions mixes Values and lists of Values; use one layout")
     raise TypeError(f"{fn}: predictions must hold Values (one per sample) or lists of Values, found {bad}")
 
 
@@ -106,11 +108,11 @@ def _targets(targets: Any, b: _Batch, fn: str, classes: bool = False) -> np.ndar
             raise ValueError(f"{fn}: targets must be one class index per sample, shape ({b.m},), got {t.shape}")
         if (t != np.round(t)).any():
             raise ValueError(f"{fn}: class targets must be integers, got {t[t != np.round(t)][:3]}")
-        ti = t.astype(np.int64)
-        if ti.min() < 0 or ti.max() >= b.k:
-            bad = ti[(ti < 0) | (ti >= b.k)][0]
-            raise ValueError(f"{fn}: class index {bad} out of range for {b.k} outputs (valid: 0..{b.k - 1})")
-        return ti
+        outside = (t < 0) | (t >= b.k)  # before the cast to int64, which 1e19 would overflow
+        if outside.any():
+            bad = t[outside][0]
+            raise ValueError(f"{fn}: class index {bad:g} out of range for {b.k} outputs (valid: 0..{b.k - 1})")
+        return t.astype(np.int64)
     t = t.astype(np.float64)
     if t.ndim == 1:
         t = t.reshape(-1, 1)

@@ -30,6 +30,7 @@ class Module:
     training: bool = True
     name: str = ""
     _buffer_names: tuple[str, ...] = ()
+    _variance_buffers: tuple[str, ...] = ()  # buffers load_state_dict refuses to make negative
 
     def __call__(self, x: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
@@ -48,6 +49,7 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> list[tuple[str, Module]]:
         """Every module in the tree, this one first (name ``prefix``), with its dotted name."""
+        _check_prefix(prefix)
         out: list[tuple[str, Module]] = [(prefix, self)]
         for name, obj in self._members():
             if isinstance(obj, Module):
@@ -56,6 +58,7 @@ class Module:
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
         """(dotted name, Value) for every learnable parameter, in a stable order (e.g. ``layers.0.neurons.3.w.1``)."""
+        _check_prefix(prefix)
         out: list[tuple[str, Value]] = []
         for name, obj in self._members():
             full = f"{prefix}.{name}" if prefix else name
@@ -180,11 +183,18 @@ class Module:
         unexpected = [k for k in state if k not in params and k not in buffers]
         bad: list[str] = []
         values: dict[str, float] = {}
+        variances = {
+            f"{mod_name}.{key}" if mod_name else key
+            for mod_name, mod in self.named_modules()
+            for key in mod._variance_buffers
+        }
         for k in expected:
             if k in state:
                 x = _one_number(state[k])
                 if x is None:
                     bad.append(f"{k} (got {_describe(state[k])}; expected one finite number)")
+                elif x < 0 and k.rsplit(".", 1)[0] in variances:
+                    bad.append(f"{k} (got {x}; a variance cannot be negative)")
                 else:
                     values[k] = x
         if missing or unexpected or bad:
@@ -255,3 +265,8 @@ def _describe(x: Any) -> str:
 def _listing(items: list[str], limit: int = 8) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f", ... ({len(items) - limit} more)" if len(items) > limit else "")
+
+
+def _check_prefix(prefix: Any) -> None:
+    if not isinstance(prefix, str):
+        raise TypeError(f"prefix must be a str, got {type(prefix).__name__}")

@@ -124,6 +124,8 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = _at_least(momentum, "momentum", "SGD")
         self.dampening = _number(dampening, "dampening", "SGD")
+        if not math.isfinite(self.dampening):
+            raise ValueError(f"SGD: invalid dampening {dampening!r}; it must be a finite number")
         self.weight_decay = _at_least(weight_decay, "weight_decay", "SGD")
         if not isinstance(nesterov, bool):
             raise TypeError(f"SGD: nesterov must be a bool, got {type(nesterov).__name__}")

@@ -102,10 +102,21 @@ def decision_boundary(
     data's range beyond it."""
     from .train import predict
 
-    X = np.asarray(X, dtype=np.float64)
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except OverflowError:
+        raise ValueError("X holds a number too large for a float64") from None
+    except (TypeError, ValueError):
+        raise TypeError("X must be a 2-D array of real numbers (samples x 2 features)") from None
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision_boundary needs 2-D data: X of shape (m, 2), got {X.shape}")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or inf: the grid needs finite data")
+    if isinstance(padding, bool) or not isinstance(padding, (int, float, np.integer, np.floating)):
+        raise TypeError(f"padding must be a real number, got {type(padding).__name__}")
+    if not 0 <= padding <= 100:
+        raise ValueError(f"padding must be between 0 and 100 (times the data's range), got {padding}")
     if y.shape[:1] != X.shape[:1]:
         raise ValueError(f"y must have one label per row of X ({X.shape[0]}), got shape {y.shape}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 2000:

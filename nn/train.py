@@ -37,6 +37,22 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            values = getattr(self, name)
+            if not isinstance(values, (list, tuple)) or not all(
+                isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in values
+            ):
+                raise TypeError(f"History {name} must be a list of numbers (one per epoch)")
+            try:
+                setattr(self, name, [float(v) for v in values])
+            except OverflowError:
+                raise ValueError(f"History {name} holds a number too large for a float64") from None
+        if len(self.accuracy) != len(self.loss) or len(self.val_accuracy) != len(self.val_loss):
+            raise ValueError("History needs one accuracy per loss, and one val_accuracy per val_loss")
+        if isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float)) or not self.seconds >= 0:
+            raise ValueError(f"History seconds must be a number >= 0, got {self.seconds!r}")
+
     @property
     def epochs(self) -> int:
         """Number of epochs recorded."""

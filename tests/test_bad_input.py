@@ -419,6 +419,8 @@ NN_VALID: dict[Any, Callable[[Ctx], Any]] = {
     "clip_value": lambda c: 1.0,
     "loss": lambda c: None,
     ("trace_layers", "loss"): lambda c: nn.mse_loss(_mlp(c)(_X(c)), [0.0, 1.0, 1.0, 0.0]),
+    ("History", "loss"): lambda c: [0.7, 0.5],
+    ("History", "accuracy"): lambda c: [0.6, 0.8],
     "optimizer": lambda c: "adam",
     "epochs": lambda c: 2,
     "batch_size": lambda c: None,
@@ -596,3 +598,59 @@ def test_every_public_name_is_covered() -> None:
         for p in t.params:
             t.valid(Ctx(), p)
     assert tempfile  # keeps the import for the nn file tests below
+
+
+# ------------------------------------------------------------------ found by a second, wider fuzz (40k calls)
+def _raises(exc: type[Exception], match: str, f: Callable[[], Any]) -> None:
+    with deadline(), pytest.raises(exc, match=match):
+        f()
+
+
+def test_second_fuzz_findings_raise_named_errors() -> None:
+    """Each of these raised another exception type (StopIteration, OverflowError, IndexError, KeyError,
+    AttributeError), hung, or ran on with a wrong value before."""
+    x = Value(0.5, "x")
+    t = ag.trace(x * x, x)
+    model = nn.MLP(2, [1], seed=0)
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    cases: list[tuple[type[Exception], str, Callable[[], Any]]] = [
+        (ValueError, r"order must be a whole number from 1 to 100", lambda: ag.derivative(lambda v: v * v, 10**400)),
+        (TypeError, r"mixes Values and lists", lambda: nn.mse_loss([Value(0.3), [Value(0.5)]], [0.0, 1.0])),
+        (
+            TypeError,
+            r"X must be a 2-D array of real numbers",
+            lambda: nn.plot.decision_boundary(model, [["a", "b"]], [0]),
+        ),
+        (
+            ValueError,
+            r"X holds a number too large",
+            lambda: nn.plot.decision_boundary(model, [[10**400, 0], [0, 1]], [0, 1]),
+        ),
+        (ValueError, r"X contains NaN or inf", lambda: nn.plot.decision_boundary(model, X + math.inf, [0, 1])),
+        (
+            ValueError,
+            r"padding must be between 0 and 100",
+            lambda: nn.plot.decision_boundary(model, X, [0, 1], padding=1e300),
+        ),
+        (TypeError, r"padding must be a real number", lambda: nn.plot.decision_boundary(model, X, [0, 1], padding=1j)),
+        (ValueError, r"Dropout input\[0\] is an int of", lambda: nn.Dropout(0.5, seed=0)([10**400, 1.0])),
+        (TypeError, r"Dropout input\[0\] must be a real number", lambda: nn.Dropout(0.5, seed=0)([1j, 2j])),
+        (TypeError, r"Trace.name takes a Value, got float", lambda: t.name(3.0)),  # type: ignore[arg-type]
+        (TypeError, r"format must be a str", lambda: ag.draw_dot(x).pipe(format=3)),  # type: ignore[arg-type]
+        (ValueError, r"History needs one accuracy per loss", lambda: nn.History(loss=[1.0], accuracy=[])),
+        (TypeError, r"History loss must be a list of numbers", lambda: nn.History(loss="abc", accuracy=[0.5] * 3)),
+        (ValueError, r"analytic has 2 values but numeric 1", lambda: ag.GradcheckResult([1.0, 5.0], [1.0], 1e-5, 1e-8)),
+        (ValueError, r"limit must be one of", lambda: limits.check_size(3, "n", "MAX_WIDTH")),
+        (TypeError, r"n must be an int", lambda: limits.check_size(math.nan, "n", "MAX_UNITS")),  # type: ignore[arg-type]
+        (ValueError, r"class index 1e\+19 out of range", lambda: nn.cross_entropy([[Value(0.1), Value(0.2)]], [1e19])),
+        (TypeError, r"prefix must be a str", lambda: model.named_parameters(prefix=5)),  # type: ignore[arg-type]
+        (ValueError, r"invalid dampening nan", lambda: nn.optim.SGD([Value(1.0)], momentum=0.9, dampening=math.nan)),
+        (ValueError, r"batch sizes differ in a comparison: 3 and 2", lambda: Value(np.ones(3)) < np.ones(2)),
+    ]
+    for exc, match, f in cases:
+        _raises(exc, match, f)
+    bn = nn.BatchNorm(2)
+    state = bn.state_dict()
+    state["running_var.0"] = -1.0
+    _raises(ValueError, r"running_var.0 \(got -1.0; a variance cannot be negative\)", lambda: bn.load_state_dict(state))
+    assert bn.running_var == [1.0, 1.0]  # refused as a whole: nothing loaded
