@@ -67,6 +67,8 @@ def _abs(x: float) -> tuple[float, float]:
 
 
 def _pow_const(x: float, c: float) -> tuple[float, float]:
+    if x == -INF and not c.is_integer():
+        raise ValueError("(-inf) ** fraction")  # Python says inf; numpy and PyTorch (the batch rule) say NaN
     y = x**c
     d = c * x ** (c - 1.0) if c != 0 else 0.0
     if type(y) is complex or type(d) is complex:

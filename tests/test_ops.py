@@ -484,3 +484,12 @@ def test_sigmoid_stable_everywhere(x: float) -> None:
     assert_close(y.data, _sig(x), 1e-14, 1e-300)
     y.backward()
     assert 0.0 <= v.grad <= 0.25
+
+
+@pytest.mark.parametrize("c", [0.5, 1.5, 2.0, 3.0, -0.5, -2.0])
+def test_pow_of_minus_inf_is_the_same_per_sample_and_over_a_batch(c: float) -> None:
+    """Python's float says (-inf) ** 0.5 = inf; numpy and PyTorch say NaN: a scalar must give what a batch gives."""
+    batch = Value(np.array([-math.inf, 2.0])) ** c
+    scalar = Value(-math.inf) ** c
+    assert same_float(scalar.data, float(batch.data[0]))
+    assert same_float(scalar.local_grads[0], float(batch.local_grads[0][0]))
