@@ -55,11 +55,13 @@ def _split_sizes(n: int, parts: int) -> list[int]:
 
 
 def spiral(n: int = 400, classes: int = 2, noise: float = 0.2, seed: int | None = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The documents' spiral: class j has r = linspace(0, 1), t = linspace(3.12 j, 3.12 (j+1)) + noise * N(0, 1).
+    """The documents' spiral: class j has r = linspace(0, 1), t = linspace(s j, s (j+1)) + noise * N(0, 1).
 
-    Point = (r sin t, r cos t).  With the defaults (400 points, 2 classes, noise 0.2, seed 1) the points are
-    exactly those of the documents' ``load_data()`` (which seeds numpy's global generator with 1), but as
-    ``X`` (m, 2) and ``y`` (m,) instead of their transposes; the global numpy generator is not touched.
+    Point = (r sin t, r cos t).  The documents' two classes take s = 3.12 radians each; k classes share the same
+    6.24 radians (s = 6.24 / k), so that no arm wraps onto another one.  With the defaults (400 points, 2 classes,
+    noise 0.2, seed 1) the points are exactly those of the documents' ``load_data()`` (which seeds numpy's global
+    generator with 1), but as ``X`` (m, 2) and ``y`` (m,) instead of their transposes; the global numpy generator
+    is not touched.
     """
     n = _count(n, "n")
     classes = _count(classes, "classes")
@@ -70,10 +72,11 @@ def spiral(n: int = 400, classes: int = 2, noise: float = 0.2, seed: int | None 
     X = np.zeros((n, 2))
     y = np.zeros(n, dtype=np.int64)
     start = 0
+    span = 6.24 / classes  # 3.12 for the documents' two classes
     for j, size in enumerate(_split_sizes(n, classes)):
         ix = slice(start, start + size)
         r = np.linspace(0.0, 1, size)
-        t = np.linspace(j * 3.12, (j + 1) * 3.12, size) + rng.randn(size) * noise
+        t = np.linspace(j * span, (j + 1) * span, size) + rng.randn(size) * noise
         X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
         y[ix] = j
         start += size
@@ -182,13 +185,30 @@ def _test_count(test_size: Any, m: int) -> int:
     return k
 
 
+def _stratified_counts(sizes: list[int], k: int) -> list[int]:
+    """Test samples per class: k split in proportion to the class sizes, largest remainders rounded up, so they
+    add up to k; each class keeps at least one training sample (so a class of one gives none)."""
+    m = sum(sizes)
+    quotas = [k * n / m for n in sizes]
+    counts = [min(n - 1, math.floor(q)) for n, q in zip(sizes, quotas)]
+    left = k - sum(counts)
+    for i in sorted(range(len(sizes)), key=lambda i: counts[i] - quotas[i]):  # largest remainder first
+        if left <= 0:
+            break
+        if counts[i] < sizes[i] - 1:
+            counts[i] += 1
+            left -= 1
+    return counts
+
+
 def train_test_split(
     X: Any, y: Any, test_size: float = 0.25, seed: int | None = 0, stratify: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle with ``seed`` and split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
 
     ``test_size``: a fraction (test count = ceil(fraction * m)) or a number of samples.  With ``stratify=True``
-    each class contributes round(fraction of the test set) of its samples, so class proportions are kept.
+    the test set is shared among the classes in proportion to their sizes (largest remainders rounded up, each
+    class keeping a training sample), so class proportions are kept and the test set has the size asked for.
     """
     X = np.asarray(X)
     y = np.asarray(y)
@@ -209,10 +229,9 @@ def train_test_split(
     else:
         if y.ndim != 1:
             raise ValueError("stratify=True needs y of shape (m,) holding class labels")
+        members = [rng.permutation(np.flatnonzero(y == c)) for c in np.unique(y)]
         test_parts, train_parts = [], []
-        for c in np.unique(y):
-            idx = rng.permutation(np.flatnonzero(y == c))
-            kc = min(len(idx) - 1, round(k * len(idx) / m)) if len(idx) > 1 else 0
+        for idx, kc in zip(members, _stratified_counts([len(idx) for idx in members], k)):
             test_parts.append(idx[:kc])
             train_parts.append(idx[kc:])
         test = rng.permutation(np.concatenate(test_parts))

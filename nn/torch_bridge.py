@@ -92,6 +92,28 @@ def _activation(torch: Any, mod: Any, i: int, nout: int) -> tuple[str, list[floa
     )
 
 
+_SUPPORTED = ("Linear", "ReLU", "Tanh", "Sigmoid", "Identity", "LeakyReLU", "PReLU")
+
+
+def _check_plain(torch: Any, mod: Any, where: str) -> None:
+    """Refuse what would import as a different function: a subclass with its own forward (torch's fused LinearReLU,
+    a user's ReLU), hooks, and weights that are complex or hold no data (the meta device)."""
+    if mod._forward_hooks or mod._forward_pre_hooks:
+        raise ValueError(f"from_torch(seq): {where} has forward hooks, which an imported model would not run")
+    for base_name in _SUPPORTED:
+        base = getattr(torch.nn, base_name)
+        if isinstance(mod, base) and type(mod).forward is not base.forward:
+            raise TypeError(
+                f"from_torch(seq): {where} is {type(mod).__name__}, a {base_name} with its own forward; "
+                f"only plain {base_name} imports as {base_name}"
+            )
+    for name, p in mod.named_parameters(recurse=False):
+        if p.is_complex():
+            raise TypeError(f"from_torch(seq): {where}.{name} is complex ({p.dtype}); only real weights import")
+        if p.is_meta:
+            raise ValueError(f"from_torch(seq): {where}.{name} is on the meta device and holds no data to import")
+
+
 def from_torch(seq: Any) -> MLP:
     """An ``nn.MLP`` computing the same function as ``seq``, a ``torch.nn.Sequential`` of Linear + activations."""
     torch = _torch()
@@ -100,6 +122,9 @@ def from_torch(seq: Any) -> MLP:
     mods = list(seq)
     if not mods:
         raise ValueError("from_torch(seq): seq is empty; it needs at least one Linear layer")
+    _check_plain(torch, seq, "seq")
+    for i, mod in enumerate(mods):
+        _check_plain(torch, mod, f"seq[{i}]")
     specs: list[tuple[Any, str, list[float] | None]] = []  # (Linear, activation, prelu slopes)
     for i, mod in enumerate(mods):
         if isinstance(mod, torch.nn.Linear):

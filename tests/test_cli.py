@@ -129,7 +129,7 @@ def test_digits_writes_predictions_instead_of_a_boundary(tmp_path: Path, capsys:
         (["--data-seed", "-1"], "seed"),
         (["--samples", "1"], "n must be at least"),
         (["--dataset", "blobs", "--samples", "2"], "n must be at least"),
-        (["--test-size", "0.001"], "test_size"),
+        (["--test-size", "0.999"], "test_size"),
         (["--hidden", "100000000"], "MAX_UNITS"),
         (["--epochs", "99999999999"], "MAX_EPOCHS"),
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -59,7 +61,7 @@ def test_spiral_geometry_radius_and_classes() -> None:
         pts = X[y == j]
         np.testing.assert_allclose(np.hypot(pts[:, 0], pts[:, 1]), np.linspace(0, 1, 100), atol=1e-12)
         angle = np.arctan2(pts[:, 0], pts[:, 1])  # x = r sin t, y = r cos t
-        expected = np.linspace(j * 3.12, (j + 1) * 3.12, 100)
+        expected = np.linspace(j * 6.24 / 3, (j + 1) * 6.24 / 3, 100)  # the documents' two arms' 6.24 rad, shared
         wrapped = np.angle(np.exp(1j * (angle - expected)))
         np.testing.assert_allclose(wrapped[1:], 0, atol=1e-9)  # r = 0 at the first point: angle undefined
 
@@ -179,3 +181,31 @@ def test_train_test_split_bad_input(kwargs: dict, match: str) -> None:
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         data.train_test_split(args.pop("X"), args.pop("y"), **args)
+
+
+@pytest.mark.parametrize("classes", [3, 4, 5])
+def test_spiral_arms_of_more_than_two_classes_do_not_overlap(classes: int) -> None:
+    """3.12 radians per class wrapped class 2 onto class 0 (points 0.04 apart); the classes share 6.24 radians."""
+    X, y = data.spiral(n=60 * classes, classes=classes, noise=0.0)
+    span = 6.24 / classes
+    angle = np.arctan2(X[:, 0], X[:, 1]) % (2 * np.pi)  # t, as point = (r sin t, r cos t)
+    far = np.hypot(X[:, 0], X[:, 1]) > 1e-9  # the centre has no angle
+    for j in range(classes):
+        a = angle[(y == j) & far]
+        assert a.min() >= j * span - 1e-9 and a.max() <= (j + 1) * span + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("sizes", "test_size"), [((3, 3, 3), 5), ((3,) * 10, 0.5), ((3,) * 5, 0.2), ((7, 1, 12, 5), 0.3), ((50, 5), 0.25)]
+)
+def test_stratified_split_has_the_size_asked_for(sizes: tuple[int, ...], test_size: float) -> None:
+    y = np.repeat(np.arange(len(sizes)), sizes)
+    X = np.arange(len(y), dtype=float)[:, None]
+    m = len(y)
+    k = test_size if isinstance(test_size, int) else math.ceil(test_size * m)
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=test_size, stratify=True)
+    assert len(y_test) == k and len(y_train) == m - k
+    assert sorted(np.concatenate([X_train, X_test])[:, 0]) == list(range(m))  # disjoint, and every sample used
+    for c, n in enumerate(sizes):
+        assert abs((y_test == c).sum() - k * n / m) < 1 + 1e-9  # each class within one of its share
+        assert (y_train == c).sum() >= 1

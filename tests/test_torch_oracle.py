@@ -570,3 +570,35 @@ def test_optimizer_trajectories_match_torch_optim(name: str) -> None:
         lambda ps: getattr(nn.optim, cls)(ps, **ours_kw), lambda ps: getattr(torch.optim, cls)(ps, **torch_kw), 20
     )
     COUNTS[f"optimizer.{name}"] += 1
+
+
+class _ClampedReLU(torch.nn.ReLU):
+    def forward(self, x: Any) -> Any:
+        return x.clamp(min=-1.0)
+
+
+class _DoubledLinear(torch.nn.Linear):
+    def forward(self, x: Any) -> Any:
+        return super().forward(x) * 2.0
+
+
+def test_from_torch_refuses_what_would_import_as_another_function() -> None:
+    """A subclass with its own forward, a hook, complex or data-less weights: each imported silently before."""
+    hooked = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    hooked.register_forward_hook(lambda mod, inputs, out: out * 2.0)
+    cases = [
+        (TypeError, "ReLU with its own forward", torch.nn.Sequential(torch.nn.Linear(3, 2), _ClampedReLU())),
+        (TypeError, "Linear with its own forward", torch.nn.Sequential(_DoubledLinear(3, 2))),
+        (TypeError, "complex", torch.nn.Sequential(torch.nn.Linear(3, 2, dtype=torch.complex128))),
+        (ValueError, "meta device", torch.nn.Sequential(torch.nn.Linear(3, 2, device="meta"))),
+        (ValueError, "forward hooks", hooked),
+    ]
+    for exc, message, seq in cases:
+        with pytest.raises(exc, match=message):
+            nn.from_torch(seq)
+    # a parametrized Linear keeps Linear's forward: it imports, with the weights it computes
+    normed = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2, dtype=torch.float64))
+    seq = torch.nn.Sequential(normed, torch.nn.Tanh())
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    model = nn.from_torch(seq)
+    close(np.stack([o.data for o in model(X)], axis=1), seq(torch.tensor(X)), "weight-normed import")
