@@ -251,19 +251,23 @@ def to_dot(
             children.setdefault(cp[:-1], []).append(cp)
     cluster_ids = {cp: i for i, cp in enumerate(all_paths)}
 
-    def emit(path: tuple[str, ...], depth: int) -> None:
+    # a stack, not a recursive inner function: that would be a reference cycle keeping the graph alive until the
+    # garbage collector runs
+    stack: list[tuple[tuple[str, ...], int, bool]] = [((), 0, False)]  # (cluster path, depth, closing brace?)
+    while stack:
+        path, depth, closing = stack.pop()
         indent = "  " * depth
+        if closing:
+            lines.append(f"{indent}}}")
+            continue
         if path:
             lines.append(f"{indent}subgraph cluster_{cluster_ids[path]} {{")
             lines.append(f'{indent}  label=<{_esc(path[-1])}>; style="rounded,dashed"; color="#999999";')
+            stack.append((path, depth, True))
         for v in tree.get(path, []):
             lines.extend(node_lines(v, indent + "  "))
-        for c in sorted(children.get(path, []), key=lambda p: _natural(p[-1])):
-            emit(c, depth + 1)
-        if path:
-            lines.append(f"{indent}}}")
-
-    emit((), 0)
+        for child in sorted(children.get(path, []), key=lambda p: _natural(p[-1]), reverse=True):
+            stack.append((child, depth + 1, False))
 
     for v in forward:
         if v.is_leaf:

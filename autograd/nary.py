@@ -105,7 +105,9 @@ def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
             first, second = sorted(s[0] for s in shapes)[:2]
             raise ValueError(f"batch sizes differ in dot: {first} and {second} samples")
         stacked = np.stack(rows)
-        total = _quiet(operator.add, total, _quiet(np.dot, coefs, stacked))
+        # one row: numpy scales it with BLAS, which zeroes it for a 0 coefficient (0 * NaN must stay NaN)
+        terms_sum = _quiet(operator.mul, coefs[0], rows[0]) if len(rows) == 1 else _quiet(np.dot, coefs, stacked)
+        total = _quiet(operator.add, total, terms_sum)
         if all(t >= 0 for t in terms):  # every term is scalar x batch: backward in two array ops
             rule = _DotBackward(stacked, np.array(coefs), ins, terms)
     if type(total) is np.ndarray:

@@ -84,15 +84,13 @@ def _dense(model: Any) -> list[Any]:
     """The model's layers of neurons, in order: an MLP's layers; a Sequential's Layers, and those of the MLPs and
     Sequentials inside it, skipping BatchNorm/Dropout."""
     layers: list[Any] = []
-
-    def collect(container: Any) -> None:
-        for layer in getattr(container, "layers", ()):
-            if hasattr(layer, "neurons"):
-                layers.append(layer)
-            else:
-                collect(layer)
-
-    collect(model)
+    todo = list(getattr(model, "layers", ()))[::-1]  # a stack: a recursive inner function would be a reference cycle
+    while todo:
+        layer = todo.pop()
+        if hasattr(layer, "neurons"):
+            layers.append(layer)
+        else:
+            todo.extend(list(getattr(layer, "layers", ()))[::-1])
     if not layers:
         raise TypeError(f"model must be an nn.MLP or nn.Sequential of nn.Layer, got {type(model).__name__}")
     return layers
@@ -298,7 +296,8 @@ def fit(
     the list of output Values) or a name in ``LOSSES`` (default: see ``default_loss``).  ``optimizer``: an
     ``nn.optim`` instance or "sgd"/"adam"/"rmsprop" with ``lr`` (defaults 0.1/0.01/0.01).  A tqdm bar (in
     notebooks too) shows loss and accuracy when ``progress`` is true.  ``batched=False`` builds one graph per
-    sample instead (same numbers, slower: for teaching and comparison).  Returns the ``History``.
+    sample instead (same numbers, slower: for teaching and comparison; with Dropout the masks are drawn in another
+    order).  Returns the ``History``.
     """
     X = _check_X(model, X)
     y = _check_y(y, X.shape[0])

@@ -128,3 +128,11 @@ def test_a_batch_of_one_does_not_broadcast_in_dot_or_sum(build: Any) -> None:
     with pytest.raises(ValueError, match=r"batch sizes differ in (dot|autograd\.sum): [13] and [13] samples"):
         build(one, three)
     assert one.grad == 0.0 and three.grad == 0.0
+
+
+def test_a_zero_coefficient_keeps_nan_and_inf_as_per_sample() -> None:
+    """numpy scales a single row with BLAS, which zeroes it for 0 and hid 0 * NaN = NaN (0 * inf too)."""
+    x = Value(np.array([np.nan, np.inf, -np.inf, 1.0]))
+    per_sample = [0.0 * float(v) for v in x.data]
+    for coefs, xs in (([0.0], [x]), ([0.0, 0.0], [x, x])):
+        np.testing.assert_array_equal(ag.dot(coefs, xs).data, np.array(per_sample) * len(coefs))

@@ -161,3 +161,26 @@ def test_nn_training_memory_is_flat() -> None:
     sizes = _measure(step, 1000)
     growth = sizes[-1] - sizes[0]
     assert growth < 128 * 1024, f"memory grew by {growth} bytes over 900 nn training steps: {sizes}"
+
+
+def test_drawing_and_predicting_keep_nothing_alive(no_gc: None) -> None:
+    """to_dot's and fit's helpers were recursive inner functions: reference cycles holding the graph or the model."""
+    import nn
+
+    x = Value(0.5, "x")
+    out = (x * x + 1.0).tanh()
+    refs = _interior(out)
+    ag.to_dot(out, clusters=True)
+    ag.draw_dot(out).source  # noqa: B018 - built, then dropped
+    ag.trace(out, x)
+    del out
+    assert all(r() is None for r in refs)
+
+    model = nn.Sequential(nn.MLP(2, [3], seed=0), nn.Layer(3, 1, "linear"))
+    params = [weakref.ref(p) for p in model.parameters()]
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.0, 1.0])
+    nn.fit(model, X, y, epochs=2, progress=False)
+    nn.predict(model, X)
+    nn.accuracy(model, X, y)
+    del model
+    assert all(r() is None for r in params)
