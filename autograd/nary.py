@@ -144,6 +144,17 @@ def _dot_of_values(ws: list[Any], xs: list[Any]) -> Value | None:
     return _node(builtins.sum(map(float.__mul__, wd, xd)), ops.DOT, tuple(ins), tuple(locs), None, _pair_partners(n))
 
 
+def pick(values: list[Value], index: np.ndarray) -> Value:
+    """``dot(values, one_hot(index))`` over a batch, computed as a selection: sample i takes ``values[index[i]]``.
+
+    The node and its derivatives are those of the dot (d/dvalues_j = [index == j]), but the forward value never
+    multiplies by 0, so a logit of -inf that is not picked gives no NaN (-inf * 0).  For ``nn.cross_entropy``.
+    """
+    masks = tuple((index == j).astype(np.float64) for j in range(len(values)))
+    picked = np.choose(index, [v._data for v in values])
+    return _node(picked, ops.DOT, tuple(values), masks, None, tuple(-1 for _ in values))
+
+
 def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iterable[Any] | None = None) -> list[Value]:
     """A layer's pre-activations z_j = sum_i W[j][i] x_i + b_j: dz_j/dW[j][i] = x_i, dz_j/dx_i = W[j][i], dz_j/db_j = 1.
 

@@ -23,6 +23,7 @@ import numpy as np
 
 import autograd
 from autograd import Value
+from autograd.nary import pick
 
 __all__ = [
     "binary_cross_entropy",
@@ -242,8 +243,7 @@ def cross_entropy(predictions: Any, targets: Any, reduction: str = "mean") -> Va
         zs = b.cols
         M = np.max(np.stack([z.data for z in zs]), axis=0)
         lse = autograd.sum([(z - M).exp() for z in zs]).log() + M
-        onehot = [(c == j).astype(np.float64) for j in range(b.k)]
-        terms.append(lse - autograd.dot(zs, onehot))
+        terms.append(lse - pick(zs, c))  # z_c per sample: a one-hot dot that never computes -inf * 0
     else:
         assert b.rows is not None
         for row, ci in zip(b.rows, c.tolist()):

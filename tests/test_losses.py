@@ -253,3 +253,18 @@ def test_bce_refuses_predictions_that_are_not_probabilities(predictions: list[Va
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*binary_cross_entropy_with_logits"):
         nn.binary_cross_entropy(predictions, targets if len(predictions) == 2 else np.array(targets))
     assert math.isnan(nn.binary_cross_entropy([Value(math.nan)], [1.0]).data)  # NaN passes, as in every loss
+
+
+def test_cross_entropy_with_a_masked_logit_is_the_same_over_a_batch() -> None:
+    """A logit of -inf (a masked class) picked out with a one-hot dot gave -inf * 0 = NaN in batch mode."""
+    Z = np.array([[0.5, -math.inf, 1.0], [2.0, 0.0, -math.inf], [-1.0, 3.0, 0.5]])
+    c = np.array([0, 1, 2])
+    cols = [Value(Z[:, j].copy()) for j in range(3)]
+    rows = [[Value(float(z)) for z in row] for row in Z]
+    batch, per_sample = nn.cross_entropy(cols, c), nn.cross_entropy(rows, c)
+    batch.backward()
+    per_sample.backward()
+    expected = np.mean([np.log(np.sum(np.exp(r[np.isfinite(r)]))) - r[ci] for r, ci in zip(Z, c)])
+    assert batch.data == pytest.approx(expected, rel=1e-12) and per_sample.data == pytest.approx(expected, rel=1e-12)
+    for j in range(3):
+        np.testing.assert_allclose(cols[j].grad, [rows[i][j].grad for i in range(3)], rtol=1e-12, atol=1e-15)
