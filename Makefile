@@ -21,7 +21,9 @@ $(STAMP): pyproject.toml | system
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
 	@if [ "$(WITH_TORCH)" = 1 ]; then \
-		$(PY) -m pip install -q torch==2.13.0 || echo "note: torch==2.13.0 could not be installed; its oracle tests will be skipped"; \
+		$(PY) -m pip install -q --timeout 20 --retries 1 --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+		|| $(PY) -m pip install -q torch==2.13.0 \
+		|| echo "note: torch==2.13.0 could not be installed; its oracle tests will be skipped"; \
 	fi
 	@touch $(STAMP)
 

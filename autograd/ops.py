@@ -105,8 +105,9 @@ def _pow_const_np(x: Any, c: float) -> tuple[Any, Any]:
 
 def _rpow_const_np(x: Any, c: float) -> tuple[Any, Any]:
     y = np.power(c, x)
-    d = y * np.log(c) if c != 0 else np.zeros_like(y)  # d/dx 0**x taken as 0, like PyTorch
-    return y, d
+    if c != 0:
+        return y, y * np.log(c)
+    return y, np.where(x >= 0, 0.0, y * -INF)  # d/dx 0**x: 0 for x >= 0, -inf below, like PyTorch and Value ** Value
 
 
 def _abs_np(x: Any) -> tuple[Any, Any]:
@@ -144,7 +145,7 @@ def _rpow_local_graph(node: Any) -> tuple[Any, ...]:
     c = node._db
     with np.errstate(all="ignore"):
         log_c = float(np.log(np.float64(c)))
-    return (node * log_c if c != 0 else 0.0,)
+    return (node * log_c,) if c != 0 else node.local_grads  # 0**x: a constant derivative (0, or -inf for x < 0)
 
 
 def _rdiv_graph(node: Any) -> tuple[Any, ...]:

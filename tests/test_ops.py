@@ -493,3 +493,17 @@ def test_pow_of_minus_inf_is_the_same_per_sample_and_over_a_batch(c: float) -> N
     scalar = Value(-math.inf) ** c
     assert same_float(scalar.data, float(batch.data[0]))
     assert same_float(scalar.local_grads[0], float(batch.local_grads[0][0]))
+
+
+@pytest.mark.parametrize("e", [-2.0, -1.0, -0.5, 0.0, 0.5, 2.0])
+def test_zero_to_a_value_has_pytorchs_exponent_derivative(e: float) -> None:
+    """d(0**x)/dx = 0**x ln 0: -inf for x < 0, and 0 for x >= 0 by PyTorch's convention (as Value(0.) ** x gave)."""
+    want = -math.inf if e < 0 else 0.0
+    a, b = Value(e), Value(np.array([e, 1.0]))
+    (0.0**a).backward()
+    (0.0**b).sum().backward()
+    c = Value(e)
+    (Value(0.0) ** c).backward()
+    x = Value(e)
+    (second,) = ag.grad(0.0**x, [x], create_graph=True)
+    assert a.grad == b.grad[0] == c.grad == second.data == want
