@@ -47,14 +47,19 @@ def _inputs_first(root: Any) -> list[Any]:
     return reverse_topological(root)[::-1]
 
 
+def _filled(cls: type, slots: dict[str, Any], attrs: dict[str, Any] | None) -> Any:
+    """A new ``cls`` object, not initialised, holding these slots (and ``__dict__`` entries)."""
+    v: Any = object.__new__(cls)
+    for name, value in slots.items():
+        object.__setattr__(v, name, value)
+    if attrs:
+        v.__dict__.update(attrs)
+    return v
+
+
 def shallow_copy(v: Any) -> Any:
     """``copy.copy``: a new node with the same slots, sharing data arrays and inputs."""
-    c = object.__new__(type(v))
-    for name, value in _slots_of(v).items():
-        object.__setattr__(c, name, value)
-    if getattr(v, "__dict__", None):
-        c.__dict__.update(v.__dict__)
-    return c
+    return _filled(type(v), _slots_of(v), getattr(v, "__dict__", None))
 
 
 def deep_copy(root: Any, memo: dict[int, Any]) -> Any:
@@ -91,10 +96,5 @@ def _new(cls: type) -> Any:
 
 def _rebuild(below: list[Any], cls: type, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> Any:
     """Unpickle a root; ``below`` (its graph, already rebuilt) is there only to have been pickled first."""
-    v: Any = object.__new__(cls)
     attrs, slots = state
-    for name, value in slots.items():
-        object.__setattr__(v, name, value)
-    if attrs:
-        v.__dict__.update(attrs)
-    return v
+    return _filled(cls, slots, attrs)

@@ -7,6 +7,14 @@ import errno
 import os
 import stat
 import tempfile
+from typing import Any
+
+
+def check_path(path: Any, name: str = "path") -> str:
+    """``os.fspath(path)``, or a TypeError naming the argument when it is not a path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike file path, got {type(path).__name__}")
+    return os.fspath(path)  # type: ignore[return-value]
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> str:
@@ -15,9 +23,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> str:
     The file keeps the permissions of the one it replaces (a new one gets 0o644 less the umask).
     Returns the absolute path written.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    target = os.path.abspath(os.fspath(path))
+    target = os.path.abspath(check_path(path))
     if os.path.isdir(target):
         raise IsADirectoryError(errno.EISDIR, "this is a directory: give a file name inside it", target)
     if not os.path.isdir(os.path.dirname(target)):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .backprop import reverse_topological
-from .files import write_atomic
+from .files import check_path, write_atomic
 from .value import Value
 
 DEFAULT_MAX_NODES = 400
@@ -353,13 +353,9 @@ class Graph:
         The format is ``format``, else the file's extension, else svg; the extension is added when the name lacks
         it (``render("g", format="png")`` writes ``g.png``).  ``directory`` is joined in front of ``filename``.
         """
-        if not isinstance(filename, (str, os.PathLike)):
-            raise TypeError(f"filename must be a str or os.PathLike, got {type(filename).__name__}")
-        path = os.fspath(filename)
+        path = check_path(filename, "filename")
         if directory is not None:
-            if not isinstance(directory, (str, os.PathLike)):
-                raise TypeError(f"directory must be a str or os.PathLike, got {type(directory).__name__}")
-            path = os.path.join(os.fspath(directory), path)
+            path = os.path.join(check_path(directory, "directory"), path)
         ext = os.path.splitext(path)[1].lstrip(".").lower()
         if format is None:
             fmt = ext if ext in ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps") else "svg"
@@ -372,9 +368,7 @@ class Graph:
 
     def save(self, filename: str | os.PathLike[str]) -> str:
         """Write the DOT text (no Graphviz needed)."""
-        if not isinstance(filename, (str, os.PathLike)):
-            raise TypeError(f"filename must be a str or os.PathLike, got {type(filename).__name__}")
-        path = os.fspath(filename)
+        path = check_path(filename, "filename")
         write_atomic(path, self.source.encode("utf-8"))
         return path
 

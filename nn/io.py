@@ -19,7 +19,7 @@ import math
 import os
 from typing import Any
 
-from autograd.files import write_atomic
+from autograd.files import check_path, write_atomic
 
 FORMAT = "scalargrad-mlp"
 VERSION = 1
@@ -44,15 +44,9 @@ def _architecture(model: Any) -> dict[str, Any]:
     }
 
 
-def _check_path(path: Any, name: str = "path") -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike file path, got {type(path).__name__}")
-    return os.fspath(path)  # type: ignore[return-value]
-
-
 def save(model: Any, path: str | os.PathLike[str]) -> None:
     """Write ``model`` (an ``nn.MLP``) to ``path`` as JSON, atomically (temp file + ``os.replace``)."""
-    path = _check_path(path)
+    path = check_path(path)
     architecture = _architecture(model)
     params: dict[str, float] = {}
     for name, p in model.named_parameters():
@@ -138,7 +132,7 @@ def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
     """
     from .layers import MLP
 
-    path = _check_path(path)
+    path = check_path(path)
     if type(max_bytes) is not int or max_bytes < 1:
         raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
     where = f"model file {path!r}"
