@@ -1,15 +1,20 @@
-"""``save`` / ``load`` an ``nn.MLP`` as plain JSON: a format version, the architecture and the weights by name.
+"""``save`` / ``load`` a model as plain JSON: a format name and version, the architecture and the weights by name.
 
-A file looks like::
+An ``nn.MLP`` is written in the ``scalargrad-mlp`` format::
 
     {"format": "scalargrad-mlp", "version": 1,
      "architecture": {"nin": 2, "sizes": [16, 16, 1], "activations": ["relu", "relu", "linear"]},
      "parameters": {"layers.0.neurons.0.w.0": 0.123, ..., "layers.2.neurons.0.b": -0.5}}
 
+Any other tree of the built-in modules (a ``Sequential`` with ``BatchNorm`` and ``Dropout``, a ``Layer``, ...) in
+the ``scalargrad-module`` format: ``architecture`` as in ``nn.architecture``, and ``buffers`` beside
+``parameters`` (BatchNorm's running statistics).  A loaded model is in ``train()`` mode, as a new one is, and a
+Dropout gets a fresh random generator: call ``.eval()`` to predict.
+
 Floats are written with ``repr`` so a round trip is bit-exact.  Saving writes a temporary file in the same
 directory and renames it over the target (``os.replace``), so an interrupted save leaves the old file intact.
 Loading never executes anything: it size-checks the file, parses JSON only, checks every field, rebuilds the
-MLP from the architecture and copies the weights in; anything unexpected raises ``ValueError`` naming it.
+model from the architecture and copies the weights in; anything unexpected raises ``ValueError`` naming it.
 """
 
 from __future__ import annotations
@@ -21,42 +26,58 @@ from typing import Any
 
 from autograd.files import check_path, write_atomic
 
+from . import architecture
+from .module import Module
+
 FORMAT = "scalargrad-mlp"
+MODULE_FORMAT = "scalargrad-module"
 VERSION = 1
 MAX_BYTES = 32 * 2**20
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "prelu", "linear")
-_TOP_KEYS = {"format", "version", "architecture", "parameters"}
+_TOP_KEYS = {FORMAT: {"format", "version", "architecture", "parameters"}}
+_TOP_KEYS[MODULE_FORMAT] = {"format", "version", "architecture", "parameters", "buffers"}
 _ARCH_KEYS = {"nin", "sizes", "activations"}
 
 __all__ = ["load", "save"]
 
 
-def _architecture(model: Any) -> dict[str, Any]:
-    from .layers import MLP
-
-    if not isinstance(model, MLP):
-        raise TypeError(f"nn.save saves an nn.MLP, got {type(model).__name__}")
-    layers = model.layers
-    return {
-        "nin": len(layers[0].neurons[0].w),
-        "sizes": [len(layer.neurons) for layer in layers],
-        "activations": [layer.neurons[0].activation for layer in layers],
-    }
-
-
-def save(model: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``model`` (an ``nn.MLP``) to ``path`` as JSON, atomically (temp file + ``os.replace``)."""
-    path = check_path(path)
-    architecture = _architecture(model)
-    params: dict[str, float] = {}
-    for name, p in model.named_parameters():
-        x = p.data
+def _numbers(pairs: list[tuple[str, Any]], what: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, x in pairs:
         if not isinstance(x, float):
-            raise ValueError(f"parameter {name} holds {type(x).__name__}, not a float; cannot save it")
+            raise ValueError(f"{what} {name} holds {type(x).__name__}, not a float; cannot save it")
         if not math.isfinite(x):
-            raise ValueError(f"parameter {name} is {x}; refusing to save a model with non-finite weights")
-        params[name] = x
-    doc = {"format": FORMAT, "version": VERSION, "architecture": architecture, "parameters": params}
+            raise ValueError(f"{what} {name} is {x}; refusing to save a model with non-finite weights")
+        out[name] = x
+    return out
+
+
+def save(model: Module, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` to ``path`` as JSON, atomically (temp file + ``os.replace``).
+
+    ``model`` is an ``nn.MLP``, ``Sequential``, ``Layer``, ``Neuron``, ``BatchNorm`` or ``Dropout`` (Sequentials
+    may nest any of them); weights must be finite floats.
+    """
+    path = check_path(path)
+    spec = architecture.describe(model)
+    try:
+        architecture.check(spec, "the model")
+        rebuilt = architecture.build(spec)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"cannot save: {e}") from None
+    names = [n for n, _ in model.named_parameters()], [n for n, _ in model.named_buffers()]
+    if names != ([n for n, _ in rebuilt.named_parameters()], [n for n, _ in rebuilt.named_buffers()]):
+        raise ValueError(
+            f"cannot save: the model's parameters no longer match its architecture {spec} (was it changed after "
+            "it was built?); the file could not be loaded back"
+        )
+    params = _numbers([(n, p.data) for n, p in model.named_parameters()], "parameter")
+    if type(model) is architecture.MLP:
+        del spec["type"]
+        doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "architecture": spec, "parameters": params}
+    else:
+        buffers = _numbers(model.named_buffers(), "buffer")
+        doc = {"format": MODULE_FORMAT, "version": VERSION, "architecture": spec, "parameters": params}
+        doc["buffers"] = buffers
     text = json.dumps(doc, allow_nan=False, indent=1)
     write_atomic(path, text.encode("utf-8"))
 
@@ -92,46 +113,51 @@ def _parse(raw: bytes, where: str) -> Any:
         raise ValueError(f"{where} is not a valid model file: {e}") from None
 
 
-def _keys(obj: Any, expected: set[str], what: str, where: str) -> None:
-    if not isinstance(obj, dict):
-        raise ValueError(f"{where}: {what} must be a JSON object, got {type(obj).__name__}")
-    missing, extra = sorted(expected - obj.keys()), sorted(obj.keys() - expected)
+def _weights(model: Module, table: Any, buffers: bool, arch: str, where: str) -> dict[str, float]:
+    """The file's ``parameters`` (or ``buffers``) object checked against ``model``'s names: name -> float."""
+    what = "buffers" if buffers else "parameters"
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: {what} must be a JSON object of name -> number")
+    names = [n for n, _ in (model.named_buffers() if buffers else model.named_parameters())]
+    missing, extra = sorted(set(names) - table.keys()), sorted(table.keys() - set(names))
     if missing or extra:
-        raise ValueError(f"{where}: {what} has missing keys {missing} and unexpected keys {extra}")
+        shown = [*map(_short, missing[:5]), "..."] if len(missing) > 5 else [*map(_short, missing)]
+        raise ValueError(
+            f"{where}: {what} do not match the architecture {arch} "
+            f"({len(missing)} missing, e.g. {shown}; unexpected {[*map(_short, extra[:5])]})"
+        )
+    out = {}
+    for name in names:
+        x = table[name]
+        if type(x) not in (int, float):
+            raise ValueError(f"{where}: {what[:-1]} {name} must be a number, got {type(x).__name__} {x!r}")
+        try:
+            out[name] = float(x)
+        except OverflowError:
+            out[name] = math.inf
+        if not math.isfinite(out[name]):
+            raise ValueError(f"{where}: {what[:-1]} {name} is {x}, not a finite float64 number")
+    return out
 
 
-def _int(x: Any, what: str, where: str) -> int:
-    if type(x) is not int or x < 1:
-        raise ValueError(f"{where}: {what} must be a positive integer, got {x!r}")
-    return x
+def _short(name: str) -> str:
+    return name if len(name) <= 80 else f"{name[:38]}...{name[-38:]}"
 
 
-def _check_architecture(arch: Any, where: str) -> tuple[int, list[int], list[str]]:
-    _keys(arch, _ARCH_KEYS, "architecture", where)
-    nin = _int(arch["nin"], "architecture.nin", where)
-    sizes, acts = arch["sizes"], arch["activations"]
-    if not isinstance(sizes, list) or not sizes:
-        raise ValueError(f"{where}: architecture.sizes must be a non-empty list of layer widths, got {sizes!r}")
-    sizes = [_int(s, "each of architecture.sizes", where) for s in sizes]
-    if not isinstance(acts, list) or len(acts) != len(sizes):
-        raise ValueError(f"{where}: architecture.activations must be a list of {len(sizes)} names, got {acts!r}")
-    for a in acts:
-        if a not in ACTIVATIONS:
-            raise ValueError(
-                f"{where}: unknown activation {a!r} in architecture.activations; expected one of {ACTIVATIONS}"
-            )
-    if len(set(acts[:-1])) > 1:
-        raise ValueError(f"{where}: hidden layers must share one activation, got {acts[:-1]}")
-    return nin, sizes, acts
+def _too_big(needed: int, params: Any, arch: str, where: str) -> None:
+    """Refuse, before building, an architecture asking for far more weights than the file holds."""
+    have = len(params) if isinstance(params, dict) else 0
+    if needed > 2 * have + 1000:
+        raise ValueError(
+            f"{where}: parameters do not match the architecture {arch}: it needs {needed} weights, the file has {have}"
+        )
 
 
 def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
-    """Read an ``nn.MLP`` written by ``nn.save``; any malformed file raises ``ValueError`` saying what is wrong.
+    """Read a model written by ``nn.save``; any malformed file raises ``ValueError`` saying what is wrong.
 
     Files larger than ``max_bytes`` are refused before they are read.
     """
-    from .layers import MLP
-
     path = check_path(path)
     if type(max_bytes) is not int or max_bytes < 1:
         raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
@@ -144,42 +170,31 @@ def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
     if len(raw) > max_bytes:
         raise ValueError(f"{where} is over the limit of {max_bytes} bytes (pass max_bytes= to allow it)")
     doc = _parse(raw, where)
-    _keys(doc, _TOP_KEYS, "the top level", where)
-    if doc["format"] != FORMAT:
-        raise ValueError(f"{where}: format is {doc['format']!r}, expected {FORMAT!r}")
+    fmt = doc.get("format", FORMAT) if isinstance(doc, dict) else FORMAT
+    if fmt not in _TOP_KEYS:
+        raise ValueError(f"{where}: format is {fmt!r}, expected {FORMAT!r} or {MODULE_FORMAT!r}")
+    architecture.keys(doc, _TOP_KEYS[fmt], "the top level", where)
     if doc["version"] != VERSION or type(doc["version"]) is not int:
         raise ValueError(f"{where}: format version {doc['version']!r} is not supported (this library reads {VERSION})")
-    nin, sizes, acts = _check_architecture(doc["architecture"], where)
-    params = doc["parameters"]
-    if not isinstance(params, dict):
-        raise ValueError(f"{where}: parameters must be a JSON object of name -> number")
-    dims = [nin, *sizes]
-    expected = sum((a + 1) * b + (b if act == "prelu" else 0) for a, b, act in zip(dims, sizes, acts))
-    if expected > 2 * len(params) + 1000:  # before building: a tiny file must not ask for a huge model
-        raise ValueError(
-            f"{where}: parameters do not match the architecture nin={nin}, sizes={sizes}: "
-            f"it needs {expected} weights, the file has {len(params)}"
-        )
-    output = None if acts[-1] == "linear" else acts[-1]
-    hidden = acts[0] if len(acts) > 1 else "relu"
-    model = MLP(nin, sizes, activation=hidden, output_activation=output)
-    names = [name for name, _ in model.named_parameters()]
-    missing, extra = sorted(set(names) - params.keys()), sorted(params.keys() - set(names))
-    if missing or extra:
-        shown = [*missing[:5], "..."] if len(missing) > 5 else missing
-        raise ValueError(
-            f"{where}: parameters do not match the architecture nin={nin}, sizes={sizes} "
-            f"({len(missing)} missing, e.g. {shown}; unexpected {extra[:5]})"
-        )
-    for name in names:
-        x = params[name]
-        if type(x) not in (int, float):
-            raise ValueError(f"{where}: parameter {name} must be a number, got {type(x).__name__} {x!r}")
-        try:
-            ok = math.isfinite(float(x))
-        except OverflowError:
-            ok = False
-        if not ok:
-            raise ValueError(f"{where}: parameter {name} is {x}, not a finite float64 number")
-    model.load_state_dict({name: float(params[name]) for name in names})
+    spec, params = doc["architecture"], doc["parameters"]
+    if fmt == FORMAT:
+        architecture.keys(spec, _ARCH_KEYS, "architecture", where)
+        nin, sizes, acts = architecture.check_mlp(spec, where)
+        arch = f"nin={nin}, sizes={sizes}"
+        _too_big(architecture.mlp_parameters(nin, sizes, acts), params, arch, where)
+        spec = {"type": "MLP", **spec}
+    else:
+        arch = "in the file"
+        _too_big(architecture.check(spec, where), params, arch, where)
+    try:
+        model = architecture.build(spec)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: {e}") from None
+    state = _weights(model, params, False, arch, where)
+    if fmt == MODULE_FORMAT:
+        state.update(_weights(model, doc["buffers"], True, arch, where))
+    try:
+        model.load_state_dict(state)
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
     return model

@@ -182,6 +182,7 @@ def binary_cross_entropy(predictions: Any, targets: Any, reduction: str = "mean"
     """BCE on probabilities p in [0, 1]: -(t log p + (1 - t) log(1 - p)), each log clamped at -100 (as PyTorch).
 
     d/dp = (p - t) / (p (1 - p)); with a sigmoid output that makes dL/dz = p - t, the documents' dZ = A - Y.
+    PyTorch's backward floors p (1 - p) at 1e-12, so within 1e-12 of 0 or 1 its gradient is smaller than this one.
     """
     return _elementwise(predictions, targets, reduction, "binary_cross_entropy", _bce_term, _check_probabilities)
 

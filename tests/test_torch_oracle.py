@@ -6,6 +6,7 @@ Set TRUST_COUNTS=path.json to record how many ops/graphs/steps were compared (fo
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -417,9 +418,14 @@ def _loss_pair(name: str, outs: list[Value], out_t: Any, m: int, rng: np.random.
         return nn.mse_loss(outs, y), F.mse_loss(out_t, torch.tensor(y))
     if name == "bce":  # probabilities: squash both sides identically
         y = rng.uniform(0, 1, size=(m, k))
-        return nn.binary_cross_entropy([o.sigmoid() for o in outs], y), F.binary_cross_entropy(
-            torch.sigmoid(out_t), torch.tensor(y)
-        )
+        p, t = torch.sigmoid(out_t), torch.tensor(y)
+        # the formula with torch's ops: F.binary_cross_entropy's backward floors p (1 - p) at 1e-12, so within
+        # 1e-12 of 0 or 1 its gradient is not the derivative of its loss (ours is); its value must agree still
+        # (logs clamped at -100 through their arguments, so that p = 1 exactly gives 0, not 0 * inf)
+        floor = math.exp(-100)
+        theirs = -(t * p.clamp(min=floor).log() + (1 - t) * (1 - p).clamp(min=floor).log()).mean()
+        close(theirs.detach(), F.binary_cross_entropy(p, t).detach(), "bce value vs F.binary_cross_entropy")
+        return nn.binary_cross_entropy([o.sigmoid() for o in outs], y), theirs
     if name == "bce_logits":
         y = rng.integers(0, 2, size=(m, k)).astype(float)
         return nn.binary_cross_entropy_with_logits(outs, y), F.binary_cross_entropy_with_logits(out_t, torch.tensor(y))
