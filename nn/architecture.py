@@ -47,6 +47,18 @@ def _one_activation(units: list[Any], where: str) -> str:
 
 def describe(model: Module, where: str = "the model") -> dict[str, Any]:
     """The JSON description of ``model`` (one of the six built-in module types, nested in Sequentials)."""
+    seen: dict[int, str] = {}
+    for name, mod in model.named_modules():
+        if id(mod) in seen:
+            raise ValueError(
+                f"cannot save {where}: it uses one module twice ({seen[id(mod)]} and {name}); a file holds each "
+                "place's weights separately, so the loaded model would not share them"
+            )
+        seen[id(mod)] = name
+    return _describe(model, where)
+
+
+def _describe(model: Module, where: str) -> dict[str, Any]:
     kind = _CLASSES.get(type(model))
     if kind is None:
         raise TypeError(
@@ -68,7 +80,7 @@ def describe(model: Module, where: str = "the model") -> dict[str, Any]:
     if isinstance(model, Dropout):
         return {"type": kind, "p": model.p, "name": model.name}
     assert isinstance(model, Sequential)
-    return {"type": kind, "modules": [describe(m, f"{where}.layers.{i}") for i, m in enumerate(model.layers)]}
+    return {"type": kind, "modules": [_describe(m, f"{where}.layers.{i}") for i, m in enumerate(model.layers)]}
 
 
 def _int(x: Any, what: str, where: str) -> int:

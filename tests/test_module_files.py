@@ -235,6 +235,13 @@ def _nan_buffer(model: Any) -> None:
     model.layers[1].running_mean[0] = float("nan")
 
 
+def test_save_refuses_a_shared_module(tmp_path: Path) -> None:
+    layer = nn.Layer(2, 2, "tanh")
+    with pytest.raises(ValueError, match=r"one module twice \(layers.0 and layers.2\)"):
+        nn.save(nn.Sequential(layer, nn.Dropout(0.1), layer), tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
 @pytest.mark.parametrize(
     ("change", "word"),
     [(_shrunk, "no longer match"), (_mixed, "different activations"), (_bad_momentum, "momentum"),
