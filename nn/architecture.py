@@ -47,6 +47,8 @@ def _one_activation(units: list[Any], where: str) -> str:
 
 def describe(model: Module, where: str = "the model") -> dict[str, Any]:
     """The JSON description of ``model`` (one of the six built-in module types, nested in Sequentials)."""
+    if not isinstance(model, Module):
+        raise TypeError(f"nn.save saves a model (an nn.Module such as nn.MLP), got {type(model).__name__}")
     seen: dict[int, str] = {}
     for name, mod in model.named_modules():
         if id(mod) in seen:
