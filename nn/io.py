@@ -22,11 +22,13 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from autograd.files import check_path, write_atomic
 
 from . import architecture
+from .architecture import shown as _shown
 from .module import Module
 
 FORMAT = "scalargrad-mlp"
@@ -34,7 +36,7 @@ MODULE_FORMAT = "scalargrad-module"
 VERSION = 1
 MAX_BYTES = 32 * 2**20
 _TOP_KEYS = {FORMAT: {"format", "version", "architecture", "parameters"}}
-_TOP_KEYS[MODULE_FORMAT] = {"format", "version", "architecture", "parameters", "buffers"}
+_TOP_KEYS[MODULE_FORMAT] = {"format", "version", "name", "architecture", "parameters", "buffers"}
 _ARCH_KEYS = {"nin", "sizes", "activations"}
 
 __all__ = ["load", "save"]
@@ -51,33 +53,44 @@ def _numbers(pairs: list[tuple[str, Any]], what: str) -> dict[str, float]:
     return out
 
 
+def _structure(model: Module) -> tuple[list[tuple[str, type]], list[str], list[str]]:
+    modules = [(n, type(m)) for n, m in model.named_modules()]
+    return modules, [n for n, _ in model.named_parameters()], [n for n, _ in model.named_buffers()]
+
+
 def save(model: Module, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` as JSON, atomically (temp file + ``os.replace``).
 
     ``model`` is an ``nn.MLP``, ``Sequential``, ``Layer``, ``Neuron``, ``BatchNorm`` or ``Dropout`` (Sequentials
-    may nest any of them); weights must be finite floats.
+    may nest any of them); weights must be finite floats.  A model the file could not give back exactly is
+    refused, and an existing file is then left as it was.
     """
     path = check_path(path)
     spec = architecture.describe(model)
+    name = model.name
     try:
+        architecture.check_name(name, "the model")
         architecture.check(spec, "the model")
-        rebuilt = architecture.build(spec)
+        rebuilt = architecture.build(spec, name)
     except (TypeError, ValueError) as e:
         raise ValueError(f"cannot save: {e}") from None
-    names = [n for n, _ in model.named_parameters()], [n for n, _ in model.named_buffers()]
-    if names != ([n for n, _ in rebuilt.named_parameters()], [n for n, _ in rebuilt.named_buffers()]):
+    if _structure(model) != _structure(rebuilt):
         raise ValueError(
-            f"cannot save: the model's parameters no longer match its architecture {spec} (was it changed after "
-            "it was built?); the file could not be loaded back"
+            "cannot save: the model's modules or weights no longer match what its layers say they are (was it "
+            "changed after it was built?); the file could not be loaded back"
         )
     params = _numbers([(n, p.data) for n, p in model.named_parameters()], "parameter")
-    if type(model) is architecture.MLP:
+    buffers = _numbers(model.named_buffers(), "buffer")
+    try:
+        rebuilt.load_state_dict({**params, **buffers})  # what load will check, e.g. that no variance is negative
+    except ValueError as e:
+        raise ValueError(f"cannot save: {e}") from None
+    if type(model) is architecture.MLP and name == "":
         del spec["type"]
         doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "architecture": spec, "parameters": params}
     else:
-        buffers = _numbers(model.named_buffers(), "buffer")
-        doc = {"format": MODULE_FORMAT, "version": VERSION, "architecture": spec, "parameters": params}
-        doc["buffers"] = buffers
+        doc = {"format": MODULE_FORMAT, "version": VERSION, "name": name, "architecture": spec}
+        doc.update(parameters=params, buffers=buffers)
     text = json.dumps(doc, allow_nan=False, indent=1)
     write_atomic(path, text.encode("utf-8"))
 
@@ -90,7 +103,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
-            raise ValueError(f"key {k!r} appears twice")
+            raise ValueError(f"key {_shown(k)} appears twice")
         out[k] = v
     return out
 
@@ -113,13 +126,28 @@ def _parse(raw: bytes, where: str) -> Any:
         raise ValueError(f"{where} is not a valid model file: {e}") from None
 
 
-def _weights(model: Module, table: Any, buffers: bool, arch: str, where: str) -> dict[str, float]:
-    """The file's ``parameters`` (or ``buffers``) object checked against ``model``'s names: name -> float."""
-    what = "buffers" if buffers else "parameters"
+def _matched(names: Iterator[str], table: Any, needed: int, what: str, arch: str, where: str) -> dict[str, float]:
+    """The file's ``parameters`` (or ``buffers``) object checked against the architecture's names: name -> float.
+
+    The names are generated one by one and their total length is capped by the file's own keys, so a small file
+    cannot make this build a huge list; nothing is allocated for the model before they match.
+    """
     if not isinstance(table, dict):
         raise ValueError(f"{where}: {what} must be a JSON object of name -> number")
-    names = [n for n, _ in (model.named_buffers() if buffers else model.named_parameters())]
-    missing, extra = sorted(set(names) - table.keys()), sorted(table.keys() - set(names))
+    too_many = f"{where}: {what} do not match the architecture {arch}: it needs {needed}, the file has {len(table)}"
+    if needed > len(table) + 1000:
+        raise ValueError(too_many)
+    budget = sum(map(len, table)) + 100_000
+    expected: set[str] = set()
+    missing: list[str] = []
+    for name in names:
+        budget -= len(name)
+        if budget < 0:
+            raise ValueError(f"{too_many} (e.g. missing {[*map(_short, missing[:5])]})")
+        expected.add(name)
+        if name not in table:
+            missing.append(name)
+    extra = [k for k in table if k not in expected]
     if missing or extra:
         shown = [*map(_short, missing[:5]), "..."] if len(missing) > 5 else [*map(_short, missing)]
         raise ValueError(
@@ -127,30 +155,20 @@ def _weights(model: Module, table: Any, buffers: bool, arch: str, where: str) ->
             f"({len(missing)} missing, e.g. {shown}; unexpected {[*map(_short, extra[:5])]})"
         )
     out = {}
-    for name in names:
-        x = table[name]
+    for name, x in table.items():
         if type(x) not in (int, float):
-            raise ValueError(f"{where}: {what[:-1]} {name} must be a number, got {type(x).__name__} {x!r}")
+            raise ValueError(f"{where}: {what[:-1]} {name} must be a number, got {type(x).__name__} {_shown(x)}")
         try:
             out[name] = float(x)
         except OverflowError:
             out[name] = math.inf
         if not math.isfinite(out[name]):
-            raise ValueError(f"{where}: {what[:-1]} {name} is {x}, not a finite float64 number")
+            raise ValueError(f"{where}: {what[:-1]} {name} is {_shown(x)}, not a finite float64 number")
     return out
 
 
 def _short(name: str) -> str:
     return name if len(name) <= 80 else f"{name[:38]}...{name[-38:]}"
-
-
-def _too_big(needed: int, params: Any, arch: str, where: str) -> None:
-    """Refuse, before building, an architecture asking for far more weights than the file holds."""
-    have = len(params) if isinstance(params, dict) else 0
-    if needed > 2 * have + 1000:
-        raise ValueError(
-            f"{where}: parameters do not match the architecture {arch}: it needs {needed} weights, the file has {have}"
-        )
 
 
 def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
@@ -171,30 +189,27 @@ def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
         raise ValueError(f"{where} is over the limit of {max_bytes} bytes (pass max_bytes= to allow it)")
     doc = _parse(raw, where)
     fmt = doc.get("format", FORMAT) if isinstance(doc, dict) else FORMAT
-    if fmt not in _TOP_KEYS:
-        raise ValueError(f"{where}: format is {fmt!r}, expected {FORMAT!r} or {MODULE_FORMAT!r}")
+    if not isinstance(fmt, str) or fmt not in _TOP_KEYS:
+        raise ValueError(f"{where}: format is {_shown(fmt)}, expected {FORMAT!r} or {MODULE_FORMAT!r}")
     architecture.keys(doc, _TOP_KEYS[fmt], "the top level", where)
     if doc["version"] != VERSION or type(doc["version"]) is not int:
-        raise ValueError(f"{where}: format version {doc['version']!r} is not supported (this library reads {VERSION})")
-    spec, params = doc["architecture"], doc["parameters"]
+        raise ValueError(
+            f"{where}: format version {_shown(doc['version'])} is not supported (this library reads {VERSION})"
+        )
+    spec = doc["architecture"]
     if fmt == FORMAT:
         architecture.keys(spec, _ARCH_KEYS, "architecture", where)
-        nin, sizes, acts = architecture.check_mlp(spec, where)
-        arch = f"nin={nin}, sizes={sizes}"
-        _too_big(architecture.mlp_parameters(nin, sizes, acts), params, arch, where)
-        spec = {"type": "MLP", **spec}
+        spec, model_name = {"type": "MLP", **spec}, ""
     else:
-        arch = "in the file"
-        _too_big(architecture.check(spec, where), params, arch, where)
-    try:
-        model = architecture.build(spec)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{where}: {e}") from None
-    state = _weights(model, params, False, arch, where)
+        model_name = architecture.check_name(doc["name"], where)
+    n_params, n_buffers = architecture.check(spec, where)
+    arch = f"nin={spec['nin']}, sizes={_shown(spec['sizes'])}" if fmt == FORMAT else "in the file"
+    state = _matched(architecture.parameter_names(spec), doc["parameters"], n_params, "parameters", arch, where)
     if fmt == MODULE_FORMAT:
-        state.update(_weights(model, doc["buffers"], True, arch, where))
+        state.update(_matched(architecture.buffer_names(spec), doc["buffers"], n_buffers, "buffers", arch, where))
     try:
+        model = architecture.build(spec, model_name)
         model.load_state_dict(state)
-    except ValueError as e:
+    except (TypeError, ValueError) as e:
         raise ValueError(f"{where}: {e}") from None
     return model

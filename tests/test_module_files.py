@@ -15,8 +15,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
+import nn.architecture
+
+ACTS = ["relu", "tanh", "sigmoid", "leaky_relu", "prelu", "linear"]
 
 
 def trained_sequential() -> Any:
@@ -43,8 +48,15 @@ CASES: dict[str, tuple[Callable[[], Any], int]] = {  # how to make the model, it
     "a named Layer": (lambda: nn.Layer(3, 2, "leaky_relu", rng=0, name="hidden"), 3),
     "a prelu Neuron": (lambda: nn.Neuron(3, "prelu", rng=4, name="unit"), 3),
     "a BatchNorm": (lambda: nn.BatchNorm(3, momentum=0.5), 3),
+    "a relabelled Sequential": (lambda: _relabelled(nn.Sequential(nn.Layer(3, 2, rng=0), nn.BatchNorm(2))), 3),
+    "a relabelled MLP": (lambda: _relabelled(nn.MLP(3, [2, 1], seed=0)), 3),
     "a Dropout": (lambda: nn.Dropout(0.25), 3),
 }
+
+
+def _relabelled(model: Any) -> Any:
+    model.relabel("net")
+    return model
 
 
 def _tree(model: Any) -> list[tuple[str, str, str]]:
@@ -150,7 +162,20 @@ MUTATIONS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("eps zero", _arch(1, "eps", 0), "eps"),
     ("dropout p out of range", _arch(2, "p", 1.5), "probability"),
     ("dropout p null", _arch(2, "p", None), "p"),
-    ("name not a string", _arch(2, "name", {"x": 1}), "name"),
+    ("a module has a name", _arch(2, "name", "x"), "unexpected"),
+    ("name not a string", lambda d: d.__setitem__("name", {"x": 1}), "name"),
+    ("name too long", lambda d: d.__setitem__("name", "x" * 3_000_000), "name"),
+    ("format a list", lambda d: d.__setitem__("format", [1]), "format"),
+    ("format an object", lambda d: d.__setitem__("format", {}), "format"),
+    ("type an object", _arch(1, "type", {}), "type"),
+    ("type a list", lambda d: d["architecture"].__setitem__("type", ["Sequential"]), "type"),
+    ("huge format string", lambda d: d.__setitem__("format", "y" * 1_000_000), "format"),
+    ("huge type string", _arch(0, "type", "y" * 1_000_000), "type"),
+    ("huge version", lambda d: d.__setitem__("version", ["v" * 1_000_000]), "version"),
+    ("huge activation", _arch(0, "activation", "a" * 1_000_000), "activation"),
+    ("huge weight string", lambda d: d["parameters"].__setitem__("layers.0.neurons.0.b", "1" * 1_000_000), "number"),
+    ("huge key", lambda d: d["parameters"].__setitem__("k" * 1_000_000, 1.0), "unexpected"),
+    ("many children", lambda d: d["architecture"].__setitem__("modules", [0] * 1_000_000), "modules"),
     ("empty Sequential", lambda d: d["architecture"].__setitem__("modules", []), "non-empty"),
     ("modules not a list", lambda d: d["architecture"].__setitem__("modules", {"0": 1}), "modules"),
     ("nested too deep", _nest(100), "nested"),
@@ -162,6 +187,16 @@ MUTATIONS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     ("huge BatchNorm", _arch(1, "num_features", 10**9), "needs"),
     ("huge width", _arch(0, "nin", 10**400), "needs"),
+    (
+        "wide unused Neuron",
+        lambda d: d.__setitem__("architecture", {"type": "Neuron", "nin": 999, "activation": "relu"}),
+        "parameters",
+    ),
+    (
+        "weights renamed",
+        lambda d: d.__setitem__("parameters", {f"x{k}": v for k, v in d["parameters"].items()}),
+        "unexpected",
+    ),
     ("buffers missing", lambda d: d.pop("buffers"), "missing"),
     ("buffers a list", lambda d: d.__setitem__("buffers", [0.0]), "buffers"),
     ("buffer missing", lambda d: d["buffers"].pop("layers.1.running_mean.3"), "running_mean.3"),
@@ -235,9 +270,35 @@ def _nan_buffer(model: Any) -> None:
     model.layers[1].running_mean[0] = float("nan")
 
 
+def _negative_variance(model: Any) -> None:
+    model.layers[1].running_var[0] = -1.0
+
+
+def _extra_module(model: Any) -> None:
+    model.layers[1].extra = nn.Dropout(0.5)
+
+
+def _tied_weight(model: Any) -> None:
+    model.layers[3].neurons[0].w[1] = model.layers[0].neurons[2].w[1]
+
+
+def _shared_statistics(model: Any) -> None:
+    model.layers[2] = nn.BatchNorm(6)
+    model.layers[2].running_mean = model.layers[1].running_mean
+
+
+def _nested_too_deep(model: Any) -> None:
+    inner = model.layers[3]
+    for _ in range(1500):  # deeper than Python's recursion limit: refused, not a RecursionError
+        outer = nn.Sequential(nn.Dropout())
+        outer.layers[0] = inner  # (a Sequential built around it would relabel the whole depth at each level)
+        inner = outer
+    model.layers[3] = inner
+
+
 def test_save_refuses_a_shared_module(tmp_path: Path) -> None:
     layer = nn.Layer(2, 2, "tanh")
-    with pytest.raises(ValueError, match=r"one module twice \(layers.0 and layers.2\)"):
+    with pytest.raises(ValueError, match=r"one module in two places \(the model.layers.0 and the model.layers.2\)"):
         nn.save(nn.Sequential(layer, nn.Dropout(0.1), layer), tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
 
@@ -245,7 +306,9 @@ def test_save_refuses_a_shared_module(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "word"),
     [(_shrunk, "no longer match"), (_mixed, "different activations"), (_bad_momentum, "momentum"),
-     (_nan_buffer, "non-finite")],
+     (_nan_buffer, "non-finite"), (_negative_variance, "variance"), (_extra_module, "no longer match"),
+     (_tied_weight, r"one parameter in two places \(the model.layers.0.neurons.2.w.1 and the model.layers.3"),
+     (_shared_statistics, "one buffer in two places"), (_nested_too_deep, "nested")],
 )  # fmt: skip
 def test_save_refuses_a_model_it_could_not_load_back(tmp_path: Path, change: Callable[[Any], None], word: str) -> None:
     path = tmp_path / "m.json"
@@ -257,3 +320,86 @@ def test_save_refuses_a_model_it_could_not_load_back(tmp_path: Path, change: Cal
         nn.save(model, path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
+
+
+def test_hand_set_numbers_are_saved_as_the_floats_a_constructor_stores(tmp_path: Path) -> None:
+    bn = nn.BatchNorm(2)
+    bn.momentum, bn.eps = np.float64(0.25), 1
+    nn.save(bn, tmp_path / "m.json")
+    back = nn.load(tmp_path / "m.json")
+    assert (back.momentum, back.eps) == (0.25, 1.0) and type(back.momentum) is float
+
+
+def test_an_mlp_with_a_name_keeps_it(tmp_path: Path) -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.relabel("net")
+    nn.save(model, tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text())["name"] == "net"
+    back = nn.load(tmp_path / "m.json")
+    assert type(back) is nn.MLP and back.parameters()[0].label == "net.layers.0.neurons.0.w.0"
+
+
+def _nested_layer(depth: int, nin: int, nout: int) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": "Layer", "nin": nin, "nout": nout, "activation": "relu"}
+    for _ in range(depth):
+        spec = {"type": "Sequential", "modules": [spec]}
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "weights"),
+    [
+        (_nested_layer(0, 300, 300), 300 * 301),  # as many weights as the layer has, all misnamed
+        (_nested_layer(60, 100, 100), 100 * 101),  # the right count, but names 60 levels short
+        (_nested_layer(0, 10**6, 10**6), 1000),
+    ],
+)
+def test_weights_are_matched_before_anything_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any], weights: int
+) -> None:
+    def no_build(*args: Any) -> Any:
+        raise AssertionError("load built the model before matching the file's weights")
+
+    monkeypatch.setattr(nn.architecture, "build", no_build)
+    doc = {"format": "scalargrad-module", "version": 1, "name": "", "architecture": spec, "buffers": {}}
+    doc["parameters"] = {f"neurons.{k}.w.0": 0.5 for k in range(weights)}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(doc))
+    _refused(path, "parameters do not match")
+
+
+_leaf_specs = st.one_of(
+    st.builds(lambda n, a: {"type": "Neuron", "nin": n, "activation": a}, st.integers(1, 3), st.sampled_from(ACTS)),
+    st.builds(
+        lambda n, m, a: {"type": "Layer", "nin": n, "nout": m, "activation": a},
+        st.integers(1, 3),
+        st.integers(1, 3),
+        st.sampled_from(ACTS),
+    ),
+    st.builds(
+        lambda n, sizes, h, o: {"type": "MLP", "nin": n, "sizes": sizes, "activations": [h] * (len(sizes) - 1) + [o]},
+        st.integers(1, 3),
+        st.lists(st.integers(1, 3), min_size=1, max_size=3),
+        st.sampled_from(ACTS),
+        st.sampled_from(ACTS),
+    ),
+    st.builds(lambda n: {"type": "BatchNorm", "num_features": n, "momentum": 0.1, "eps": 1e-5}, st.integers(1, 3)),
+    st.just({"type": "Dropout", "p": 0.5}),
+)
+_specs = st.recursive(
+    _leaf_specs,
+    lambda inner: st.builds(lambda ms: {"type": "Sequential", "modules": ms}, st.lists(inner, min_size=1, max_size=3)),
+)
+
+
+@given(_specs)
+def test_names_from_the_architecture_are_those_of_the_built_model(spec: dict[str, Any]) -> None:
+    """load matches a file's weights by these names before building: they must be exactly what the model has."""
+    assert nn.architecture.check(spec, "test") == (
+        len(list(nn.architecture.parameter_names(spec))),
+        len(list(nn.architecture.buffer_names(spec))),
+    )
+    model = nn.architecture.build(spec)
+    assert list(nn.architecture.parameter_names(spec)) == [n for n, _ in model.named_parameters()]
+    assert list(nn.architecture.buffer_names(spec)) == [n for n, _ in model.named_buffers()]
+    assert nn.architecture.describe(model) == spec
