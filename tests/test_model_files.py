@@ -44,7 +44,8 @@ def _write(path: Path, doc: Any) -> Path:
     return path
 
 
-def _refused(path: Path, *words: str) -> str:
+def refused(path: Path, *words: str) -> str:
+    """The short ValueError message ``nn.load(path)`` raises, naming the file and each of ``words``."""
     old = signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError("load hung")))
     signal.alarm(10)
     try:
@@ -54,6 +55,7 @@ def _refused(path: Path, *words: str) -> str:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
     msg = str(err.value)
+    assert str(path) in msg, f"the message should name the file: {msg!r}"
     for w in words:
         assert w.lower() in msg.lower(), f"{w!r} not in {msg!r}"
     assert len(msg) < 2000, "the message should be short and readable"
@@ -72,20 +74,20 @@ def test_truncated(saved: Path, cut: float) -> None:
     raw = saved.read_bytes()
     n = int(len(raw) * cut) if isinstance(cut, float) else (cut if cut >= 0 else len(raw) + cut - 1)
     saved.write_bytes(raw[:n])
-    _refused(saved, "model file")
+    refused(saved, "model file")
 
 
 @pytest.mark.parametrize("version", [0, 2, 99, "1", 1.0, None, True, [1]])
 def test_wrong_version(saved: Path, version: Any) -> None:
     doc = _doc(saved)
     doc["version"] = version
-    _refused(_write(saved, doc), "version")
+    refused(_write(saved, doc), "version")
 
 
 def test_wrong_format_name(saved: Path) -> None:
     doc = _doc(saved)
     doc["format"] = "pytorch"
-    _refused(_write(saved, doc), "format")
+    refused(_write(saved, doc), "format")
 
 
 def _mutations() -> list[tuple[str, Callable[[dict[str, Any]], None], str]]:
@@ -137,7 +139,7 @@ MUTATIONS = _mutations()
 def test_malformed_contents(saved: Path, what: str, mutate: Callable[[dict[str, Any]], None], word: str) -> None:
     doc = _doc(saved)
     mutate(doc)
-    _refused(_write(saved, doc), word)
+    refused(_write(saved, doc), word)
 
 
 @pytest.mark.parametrize(
@@ -159,14 +161,14 @@ def test_malformed_contents(saved: Path, what: str, mutate: Callable[[dict[str, 
     ],
 )
 def test_not_a_model_file(tmp_path: Path, text: str) -> None:
-    _refused(_write(tmp_path / "m.json", text), "model file")
+    refused(_write(tmp_path / "m.json", text), "model file")
 
 
 def test_binary_garbage_and_utf16(tmp_path: Path, saved: Path) -> None:
     (tmp_path / "g.bin").write_bytes(bytes(range(256)) * 10)
-    _refused(tmp_path / "g.bin", "not")
+    refused(tmp_path / "g.bin", "not")
     (tmp_path / "u16.json").write_bytes(saved.read_text().encode("utf-16"))
-    _refused(tmp_path / "u16.json", "not")
+    refused(tmp_path / "u16.json", "not")
 
 
 class _Payload:
@@ -179,7 +181,7 @@ def test_pickle_payload_never_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     for proto in (0, 2, pickle.HIGHEST_PROTOCOL):
         path = tmp_path / f"evil{proto}.json"
         path.write_bytes(pickle.dumps(_Payload(), protocol=proto))
-        _refused(path, "model file")
+        refused(path, "model file")
     assert not (tmp_path / MARKER).exists()
 
 
@@ -197,14 +199,14 @@ def test_loading_calls_no_code_executing_function(
     assert nn.load(saved).state_dict() == model.state_dict()
     doc = _doc(saved)
     doc["__class__"] = "subprocess.Popen"
-    _refused(_write(tmp_path / "hook.json", doc), "unexpected")
+    refused(_write(tmp_path / "hook.json", doc), "unexpected")
 
 
 def test_huge_file_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     with open(path, "wb") as fh:  # 100 MB (sparse: the size is what matters)
         fh.truncate(100 * 2**20)
-    _refused(path, "bytes")
+    refused(path, "bytes")
 
 
 def test_real_100mb_json_refused(tmp_path: Path, saved: Path) -> None:
@@ -218,7 +220,7 @@ def test_real_100mb_json_refused(tmp_path: Path, saved: Path) -> None:
             fh.write(chunk)
         fh.write('"}')
     assert path.stat().st_size > 100 * 2**20
-    _refused(path, "bytes")
+    refused(path, "bytes")
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:

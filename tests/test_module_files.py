@@ -8,7 +8,6 @@ naming it before anything large is built; a model that could not be rebuilt from
 from __future__ import annotations
 
 import json
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_model_files import refused
 
 import nn
 import nn.architecture
@@ -115,23 +115,6 @@ def test_loaded_model_predicts_as_the_saved_one(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ malformed files
-def _refused(path: Path, *words: str) -> str:
-    old = signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError("load hung")))
-    signal.alarm(10)
-    try:
-        with pytest.raises(ValueError) as err:
-            nn.load(path)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-    msg = str(err.value)
-    assert str(path) in msg
-    for w in words:
-        assert w.lower() in msg.lower(), f"{w!r} not in {msg!r}"
-    assert len(msg) < 2000
-    return msg
-
-
 def _arch(i: int, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return lambda d: d["architecture"]["modules"][i].__setitem__(key, value)
 
@@ -222,7 +205,7 @@ def test_malformed_module_file(tmp_path: Path, what: str, mutate: Callable[[dict
     doc = json.loads(path.read_text())
     mutate(doc)
     path.write_text(json.dumps(doc))
-    _refused(path, word)
+    refused(path, word)
 
 
 # ------------------------------------------------------------------ what cannot be saved
@@ -365,7 +348,7 @@ def test_weights_are_matched_before_anything_is_built(
     doc["parameters"] = {f"neurons.{k}.w.0": 0.5 for k in range(weights)}
     path = tmp_path / "m.json"
     path.write_text(json.dumps(doc))
-    _refused(path, "parameters do not match")
+    refused(path, "parameters do not match")
 
 
 _leaf_specs = st.one_of(
