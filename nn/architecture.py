@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .layers import ACTIVATIONS, MLP, BatchNorm, Dropout, Layer, Neuron, Sequential
+from .limits import MAX_PARAMETERS, MAX_UNITS
 from .module import Module
 
 __all__ = [
@@ -77,11 +78,13 @@ def _walk(model: Module) -> None:
     """Refuse, before describing, trees a file cannot rebuild: other classes, too deep, one object in two places."""
     seen: dict[int, str] = {}
     stack: list[tuple[Any, str, int]] = [(model, "the model", 0)]
+    modules = 0
     while stack:
         mod, where, depth = stack.pop()
+        modules += 1
         if type(mod) not in _CLASSES:
             raise _refused(mod, where)
-        if depth > MAX_DEPTH or len(seen) >= MAX_MODULES:
+        if depth > MAX_DEPTH or modules > MAX_MODULES:
             raise ValueError(f"cannot save: more than {MAX_DEPTH} nested Sequentials or {MAX_MODULES} modules")
         _once(seen, mod, where, "module")
         for key in mod._buffer_names:
@@ -150,8 +153,10 @@ def keys(obj: Any, expected: set[str], what: str, where: str) -> None:
 
 
 def _int(x: Any, what: str, where: str) -> int:
-    if type(x) is not int or x < 1:
-        raise ValueError(f"{where}: {what} must be a positive integer, got {shown(x)}")
+    if type(x) is not int or not 1 <= x <= MAX_UNITS:
+        raise ValueError(
+            f"{where}: {what} must be a positive integer of at most nn.limits.MAX_UNITS = {MAX_UNITS:,}, got {shown(x)}"
+        )
     return x
 
 
@@ -238,6 +243,8 @@ def check(spec: Any, where: str) -> tuple[int, int]:
         if depth >= MAX_DEPTH:
             raise ValueError(f"{where}: Sequentials nested more than {MAX_DEPTH} deep")
         stack.extend((c, f"{what}.modules[{i}]", depth + 1) for i, c in enumerate(children))
+    if params > MAX_PARAMETERS:
+        raise ValueError(f"{where}: the architecture has {params:,} parameters, over nn.limits.MAX_PARAMETERS")
     return params, buffers
 
 

@@ -9,7 +9,9 @@ An ``nn.MLP`` is written in the ``scalargrad-mlp`` format::
 Any other tree of the built-in modules (a ``Sequential`` with ``BatchNorm`` and ``Dropout``, a ``Layer``, ...) in
 the ``scalargrad-module`` format: ``architecture`` as in ``nn.architecture``, and ``buffers`` beside
 ``parameters`` (BatchNorm's running statistics).  A loaded model is in ``train()`` mode, as a new one is, and a
-Dropout gets a fresh random generator: call ``.eval()`` to predict.
+Dropout gets a fresh random generator: call ``.eval()`` to predict.  Labels are rebuilt from the model's name (its
+``relabel`` prefix, kept): labels given by hand to a sub-module or a weight are not stored, nor an MLP's ``seed``.
+Architectures beyond ``nn.limits`` are refused, as the constructors refuse them.
 
 Floats are written with ``repr`` so a round trip is bit-exact.  Saving writes a temporary file in the same
 directory and renames it over the target (``os.replace``), so an interrupted save leaves the old file intact.
@@ -22,6 +24,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +39,7 @@ FORMAT = "scalargrad-mlp"
 MODULE_FORMAT = "scalargrad-module"
 VERSION = 1
 MAX_BYTES = 32 * 2**20
+MAX_CONTAINERS = 100_000  # a model file has a few per module, and at most 10,000 modules
 _TOP_KEYS = {FORMAT: {"format", "version", "architecture", "parameters"}}
 _TOP_KEYS[MODULE_FORMAT] = {"format", "version", "name", "architecture", "parameters", "buffers"}
 _ARCH_KEYS = {"nin", "sizes", "activations"}
@@ -84,15 +89,21 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     try:
         rebuilt.load_state_dict({**params, **buffers})  # what load will check, e.g. that no variance is negative
     except ValueError as e:
-        raise ValueError(f"cannot save: {e}") from None
+        raise ValueError(f"cannot save: {_capped(str(e))}") from None
     if type(model) is architecture.MLP and name == "":
         del spec["type"]
         doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "architecture": spec, "parameters": params}
     else:
         doc = {"format": MODULE_FORMAT, "version": VERSION, "name": name, "architecture": spec}
         doc.update(parameters=params, buffers=buffers)
-    text = json.dumps(doc, allow_nan=False, indent=1)
-    write_atomic(path, text.encode("utf-8"))
+    data = json.dumps(doc, allow_nan=False, indent=1).encode("utf-8")
+    write_atomic(path, data)
+    if len(data) > MAX_BYTES:
+        warnings.warn(
+            f"{str(path)!r} is {len(data):,} bytes, over nn.load's default limit of {MAX_BYTES:,}: "
+            f"load it with nn.load(path, max_bytes={len(data)})",
+            stacklevel=2,
+        )
 
 
 def _reject_constant(token: str) -> float:
@@ -167,6 +178,10 @@ def _matched(names: Iterator[str], table: Any, needed: int, what: str, arch: str
     return out
 
 
+def _capped(message: str) -> str:
+    return message if len(message) <= 600 else f"{message[:580]} ... ({len(message):,} characters)"
+
+
 def _short(name: str) -> str:
     return name if len(name) <= 80 else f"{name[:38]}...{name[-38:]}"
 
@@ -180,13 +195,19 @@ def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
     if type(max_bytes) is not int or max_bytes < 1:
         raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
     where = f"model file {path!r}"
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
+    # non-blocking: opening a FIFO must not wait for a writer (it is refused below, as anything not a file is)
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{where} is not a regular file")
+        size = info.st_size
         if size > max_bytes:
             raise ValueError(f"{where} is {size} bytes, over the limit of {max_bytes} (pass max_bytes= to allow it)")
         raw = f.read(min(max_bytes, size) + 1)
     if len(raw) > max_bytes:
         raise ValueError(f"{where} is over the limit of {max_bytes} bytes (pass max_bytes= to allow it)")
+    if raw.count(b"[") + raw.count(b"{") > MAX_CONTAINERS:  # before parsing: 32 MB of [[[... takes GBs as lists
+        raise ValueError(f"{where} is not a model file: more than {MAX_CONTAINERS:,} JSON arrays and objects")
     doc = _parse(raw, where)
     fmt = doc.get("format", FORMAT) if isinstance(doc, dict) else FORMAT
     if not isinstance(fmt, str) or fmt not in _TOP_KEYS:
@@ -211,5 +232,5 @@ def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
         model = architecture.build(spec, model_name)
         model.load_state_dict(state)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{where}: {e}") from None
+        raise ValueError(f"{where}: {_capped(str(e))}") from None
     return model

@@ -127,7 +127,7 @@ def _mutations() -> list[tuple[str, Callable[[dict[str, Any]], None], str]]:
         ("float size", set_arch("sizes", [4.0, 2]), "positive"),
         ("bool size", set_arch("sizes", [True, 2]), "positive"),
         ("huge architecture", set_arch("sizes", [10**6, 10**6]), "parameters"),
-        ("huge nin", set_arch("nin", 10**12), "parameters"),
+        ("huge nin", set_arch("nin", 10**12), "MAX_UNITS"),
         ("top level is a list", lambda d: (d.clear(), None)[1], "missing"),
     ]
 

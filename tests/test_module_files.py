@@ -168,8 +168,23 @@ MUTATIONS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         lambda d: d["architecture"].__setitem__("modules", [{"type": "Dropout", "p": 0.1, "name": ""}] * 20_000),
         "modules",
     ),
-    ("huge BatchNorm", _arch(1, "num_features", 10**9), "needs"),
-    ("huge width", _arch(0, "nin", 10**400), "needs"),
+    ("huge BatchNorm", _arch(1, "num_features", 10**9), "MAX_UNITS"),
+    ("huge width", _arch(0, "nin", 10**400), "MAX_UNITS"),
+    (
+        "over MAX_PARAMETERS",
+        lambda d: d.__setitem__(
+            "architecture", {"type": "MLP", "nin": 10**6, "sizes": [10**6], "activations": ["relu"]}
+        ),
+        "MAX_PARAMETERS",
+    ),
+    (
+        "products past 4300 digits",
+        lambda d: d.__setitem__(
+            "architecture", {"type": "Layer", "nin": 10**4000, "nout": 10**4000, "activation": "relu"}
+        ),
+        "MAX_UNITS",
+    ),
+    ("32 MB of brackets", lambda d: d.__setitem__("buffers", [[]] * 5_000_000), "JSON arrays"),
     (
         "wide unused Neuron",
         lambda d: d.__setitem__("architecture", {"type": "Neuron", "nin": 999, "activation": "relu"}),
@@ -343,12 +358,12 @@ def test_weights_are_matched_before_anything_is_built(
     def no_build(*args: Any) -> Any:
         raise AssertionError("load built the model before matching the file's weights")
 
-    monkeypatch.setattr(nn.architecture, "build", no_build)
+    monkeypatch.setattr(nn.architecture, "build", no_build)  # (a refusal by nn.limits comes first, as well)
     doc = {"format": "scalargrad-module", "version": 1, "name": "", "architecture": spec, "buffers": {}}
     doc["parameters"] = {f"neurons.{k}.w.0": 0.5 for k in range(weights)}
     path = tmp_path / "m.json"
     path.write_text(json.dumps(doc))
-    refused(path, "parameters do not match")
+    refused(path, "parameters")
 
 
 _leaf_specs = st.one_of(
@@ -386,3 +401,19 @@ def test_names_from_the_architecture_are_those_of_the_built_model(spec: dict[str
     assert list(nn.architecture.parameter_names(spec)) == [n for n, _ in model.named_parameters()]
     assert list(nn.architecture.buffer_names(spec)) == [n for n, _ in model.named_buffers()]
     assert nn.architecture.describe(model) == spec
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe")
+    refused(tmp_path / "pipe", "not a regular file")
+
+
+def test_saving_past_the_load_limit_warns_how_to_load_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nn.io, "MAX_BYTES", 1000)
+    model = nn.Layer(10, 10)
+    with pytest.warns(UserWarning, match="max_bytes="):
+        nn.save(model, tmp_path / "m.json")
+    size = (tmp_path / "m.json").stat().st_size
+    assert nn.load(tmp_path / "m.json", max_bytes=size).state_dict() == model.state_dict()
