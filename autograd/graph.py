@@ -50,9 +50,10 @@ def _esc(text: str) -> str:
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate would not encode
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     # Graphviz's HTML lexer rejects some texts with a bare "]" (so: an entity), and it expands \N, \G,
-    # \L ... even inside HTML labels, after decoding entities (so: an invisible word joiner after "\")
+    # \L ... even inside HTML labels, after decoding entities (so: an invisible word joiner after "\");
+    # a text of tabs alone is a syntax error too, even as &#9; (so: spaces)
     text = html.escape(text, quote=True).replace("]", "&#93;")
-    return text.replace("\\", "\\&#8288;").replace("\n", "<BR/>")
+    return text.replace("\\", "\\&#8288;").replace("\n", "<BR/>").replace("\t", " ")
 
 
 def _num(x: Any) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import autograd
@@ -133,6 +133,8 @@ def test_escaped_labels_are_valid_dot(label: str) -> None:
 
 
 @given(st.text(min_size=1, max_size=30))
+@example("\t")  # tabs alone were a syntax error for dot
+@example("\t\t")
 def test_any_label_gives_valid_dot(label: str) -> None:
     need_dot()
     a = Value(2.0, label)
