@@ -34,7 +34,6 @@ __all__ = [
     "buffer_names",
     "build",
     "check",
-    "check_mlp",
     "check_name",
     "describe",
     "keys",
@@ -179,7 +178,7 @@ def check_name(x: Any, where: str) -> str:
     return x
 
 
-def check_mlp(arch: dict[str, Any], where: str, what: str = "architecture") -> tuple[int, list[int], list[str]]:
+def _check_mlp(arch: dict[str, Any], where: str, what: str = "architecture") -> tuple[int, list[int], list[str]]:
     """``(nin, sizes, activations)`` of an MLP's description (its keys already checked), or a ValueError."""
     nin = _int(arch["nin"], f"{what}.nin", where)
     sizes, acts = arch["sizes"], arch["activations"]
@@ -197,7 +196,7 @@ def check_mlp(arch: dict[str, Any], where: str, what: str = "architecture") -> t
 def _check_one(spec: dict[str, Any], kind: str, what: str, where: str) -> tuple[int, int]:
     """Check a non-Sequential description's values; return its numbers of parameters and buffers."""
     if kind == "MLP":
-        nin, sizes, acts = check_mlp(spec, where, what)
+        nin, sizes, acts = _check_mlp(spec, where, what)
         dims = [nin, *sizes]
         return sum((a + 1 + (act == "prelu")) * b for a, b, act in zip(dims, sizes, acts)), 0
     if kind == "BatchNorm":

@@ -42,7 +42,7 @@ MAX_BYTES = 32 * 2**20
 MAX_CONTAINERS = 100_000  # a model file has a few per module, and at most 10,000 modules
 _TOP_KEYS = {FORMAT: {"format", "version", "architecture", "parameters"}}
 _TOP_KEYS[MODULE_FORMAT] = {"format", "version", "name", "architecture", "parameters", "buffers"}
-_ARCH_KEYS = {"nin", "sizes", "activations"}
+_ARCH_KEYS = architecture.KEYS["MLP"] - {"type"}  # the MLP format's architecture has no type
 
 __all__ = ["load", "save"]
 
@@ -154,16 +154,15 @@ def _matched(names: Iterator[str], table: Any, needed: int, what: str, arch: str
     for name in names:
         budget -= len(name)
         if budget < 0:
-            raise ValueError(f"{too_many} (e.g. missing {[*map(_short, missing[:5])]})")
+            raise ValueError(f"{too_many} (e.g. missing {_shown(missing)})")
         expected.add(name)
         if name not in table:
             missing.append(name)
     extra = [k for k in table if k not in expected]
     if missing or extra:
-        shown = [*map(_short, missing[:5]), "..."] if len(missing) > 5 else [*map(_short, missing)]
         raise ValueError(
             f"{where}: {what} do not match the architecture {arch} "
-            f"({len(missing)} missing, e.g. {shown}; unexpected {[*map(_short, extra[:5])]})"
+            f"({len(missing)} missing, e.g. {_shown(missing)}; unexpected {_shown(extra)})"
         )
     out = {}
     for name, x in table.items():
@@ -180,10 +179,6 @@ def _matched(names: Iterator[str], table: Any, needed: int, what: str, arch: str
 
 def _capped(message: str) -> str:
     return message if len(message) <= 600 else f"{message[:580]} ... ({len(message):,} characters)"
-
-
-def _short(name: str) -> str:
-    return name if len(name) <= 80 else f"{name[:38]}...{name[-38:]}"
 
 
 def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
