@@ -123,8 +123,10 @@ class GradcheckResult:
 
     @property
     def passed(self) -> bool:
+        """|g - g_num| <= atol + rtol |g_num| for every input, as numpy.isclose: a NaN fails (nothing was checked),
+        an inf agrees only with the same inf."""
         return all(
-            abs(a - n) <= self.atol + self.rtol * abs(n) or (math.isnan(a) and math.isnan(n))
+            a == n or (math.isfinite(n) and abs(a - n) <= self.atol + self.rtol * abs(n))
             for a, n in zip(self.analytic, self.numeric)
         )
 
@@ -145,25 +147,28 @@ class GradcheckResult:
 
     __str__ = table
 
-    def __repr__(self) -> str:
-        return self.table()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return f"<pre>{html.escape(self.table())}</pre>"
+    def __repr__(self) -> str:  # one line: gradcheck has printed the table already
+        return f"GradcheckResult(passed={self.passed}, difference={self.difference:.3g}, inputs={len(self.analytic)})"
 
 
 def gradcheck(
-    f: Callable[..., Any], xs: Sequence[Any], rtol: float = 1e-5, atol: float = 1e-8, eps: float | None = None
+    f: Callable[..., Any],
+    xs: Sequence[Any],
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    eps: float | None = None,
+    verbose: bool = True,
 ) -> GradcheckResult:
     """Compare the engine's df/dx_i with central differences for each input; truthy when all agree.
 
-    Agreement per input: |g - g_num| <= atol + rtol |g_num|.  ``print(result)`` shows the table and
-    the documents' figure ||g - g_num|| / (||g|| + ||g_num||).
+    Agreement per input: |g - g_num| <= atol + rtol |g_num| (a NaN fails).  Prints the table, one row per input,
+    and the documents' figure ||g - g_num|| / (||g|| + ||g_num||), unless ``verbose=False``; ``print(result)``
+    shows it again.
     """
     if not callable(f):
         raise TypeError(f"f must be a function, got {type(f).__name__}")
+    if not isinstance(verbose, (bool, np.bool_)):
+        raise TypeError(f"verbose must be True or False, got {type(verbose).__name__}")
     for name, val in (("rtol", rtol), ("atol", atol)):
         huge = type(val) is int and val > 1e300
         if isinstance(val, bool) or not isinstance(val, (int, float)) or not val >= 0 or huge:
@@ -175,4 +180,7 @@ def gradcheck(
     if not isinstance(out, Value) or type(out.data) is not float:
         raise TypeError(f"f must return a scalar Value, got {type(out).__name__}")
     analytic = [float(g) for g in grad(out, leaves)]
-    return GradcheckResult(analytic, numeric_grad(f, point, eps), float(rtol), float(atol), labels)
+    result = GradcheckResult(analytic, numeric_grad(f, point, eps), float(rtol), float(atol), labels)
+    if verbose:
+        print(result.table())
+    return result

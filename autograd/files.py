@@ -34,7 +34,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> str:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o644 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix="." + os.path.basename(target) + ".", suffix=".tmp")
+    folder, prefix = os.path.dirname(target), "." + os.path.basename(target) + "."
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+    except OSError as e:  # its message would name the temporary file, not the user's
+        raise type(e)(e.errno, f"cannot create a file in this directory ({e.strerror})", target) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -63,6 +63,15 @@ def _num(x: Any) -> str:
     return f"{float(x):.4g}"
 
 
+def _exact(x: Any) -> str:
+    """A number at full precision (``repr`` reads back as the same float), or a batch's size, mean, min and max."""
+    if isinstance(x, np.ndarray):
+        if not x.size:
+            return "empty"
+        return f"{x.size} samples: mean {float(np.mean(x))!r}, min {float(np.min(x))!r}, max {float(np.max(x))!r}"
+    return repr(float(x))
+
+
 def _mag(x: Any) -> float:
     """The size of a gradient for colouring: |x|, or mean |x| over a batch."""
     return float(np.mean(np.abs(x))) if isinstance(x, np.ndarray) else abs(float(x))
@@ -179,7 +188,9 @@ def to_dot(
     from an input x into the op making y carries d y / d x (``local_grads``), and with
     ``color_by="grad"`` its colour and width show |y.grad * dy/dx|, the gradient it carries back,
     on a log scale.  ``highlight`` emphasises the paths from that Value to ``root``.  Labels with
-    dotted numeric prefixes (``layers.0.neurons.3.z``) are boxed by layer and neuron.
+    dotted numeric prefixes (``layers.0.neurons.3.z``) are boxed by layer and neuron.  Numbers are shown
+    to 4 significant digits (a batch by its mean); each node's and edge's ``tooltip`` (shown on hover in
+    SVG) holds the exact value.
     """
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
@@ -235,6 +246,8 @@ def to_dot(
         if faded:
             attrs += ', fontcolor="#aaaaaa"'
         name = f"leaf {nid}" if v.is_leaf else f"{v.op} {nid}"
+        grad = f", grad {_exact(v.grad)}" if v.requires_grad else ""
+        attrs += f', tooltip="data {_exact(v.data)}{grad}"'
         out = [f"{indent}{nid} [{attrs}, label={_value_label(v, name, shade)}];"]
         if not v.is_leaf:
             style = ', color="#aaaaaa", fontcolor="#aaaaaa"' if faded else ""
@@ -280,6 +293,7 @@ def to_dot(
             attrs: dict[str, str] = {}
             if show_edge_grads:
                 attrs["label"] = f'"{_num(d)}"'
+            attrs["tooltip"] = f'"local derivative {_exact(d)}"'
             if scale is not None:
                 m = flows[v, i]
                 attrs["color"] = f'"{scale.color(m)}"'
@@ -314,10 +328,17 @@ def _check_format(format: Any) -> str:  # noqa: A002 - graphviz's name
 
 
 class Graph:
-    """DOT text that shows itself as SVG in Jupyter (or, without Graphviz, as text with an install hint)."""
+    """DOT text that shows itself as SVG in Jupyter (or, without Graphviz, as text with an install hint).
+
+    It renders and saves like a ``graphviz.Digraph`` (``render(filename, directory, view, cleanup, format)``,
+    ``save(filename, directory)``, ``pipe(format)``, ``.format``), except that ``render`` writes only the drawing,
+    not the DOT source beside it (``save`` does that), and reads the format from the file name's extension
+    when neither ``format`` nor ``.format`` says it.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.format: str | None = None  # render's format when it is given none, as graphviz's ``.format``
 
     def __str__(self) -> str:
         return self.source
@@ -345,31 +366,45 @@ class Graph:
 
     def render(
         self,
-        filename: str | os.PathLike[str],
-        format: str | None = None,  # noqa: A002 - graphviz's name
+        filename: str | os.PathLike[str] | None = None,
         directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,  # noqa: A002 - graphviz's name
+        *,
+        outfile: str | os.PathLike[str] | None = None,
     ) -> str:
         """Render to a file and return its path, as graphviz's ``render`` names it.
 
-        The format is ``format``, else the file's extension, else svg; the extension is added when the name lacks
-        it (``render("g", format="png")`` writes ``g.png``).  ``directory`` is joined in front of ``filename``.
+        The file is ``outfile``, else ``filename`` (default ``"graph"``), with ``directory`` joined in front.  The
+        format is ``format``, else ``self.format``, else the file's extension, else svg; the extension is added when
+        the name lacks it (``render("g", format="png")`` writes ``g.png``).  ``view=True`` opens it in the system's
+        viewer.  ``cleanup`` is accepted for graphviz's sake: no DOT source is written beside the drawing.
         """
-        path = check_path(filename, "filename")
-        if directory is not None:
-            path = os.path.join(check_path(directory, "directory"), path)
+        if filename is not None and outfile is not None:
+            raise ValueError("give render a filename or an outfile, not both: it writes only the drawing")
+        name = "graph" if filename is None and outfile is None else (outfile if filename is None else filename)
+        path = _file_path(name, directory)
         ext = os.path.splitext(path)[1].lstrip(".").lower()
-        if format is None:
+        chosen = format if format is not None else self.format
+        if chosen is None:
             fmt = ext if ext in ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps") else "svg"
         else:
-            fmt = _check_format(format).lower()
+            fmt = _check_format(chosen).lower()
         if ext != fmt:
             path = f"{path}.{fmt}"
         write_atomic(path, self.pipe(fmt))
+        if view:
+            import graphviz
+
+            graphviz.view(path)
         return path
 
-    def save(self, filename: str | os.PathLike[str]) -> str:
-        """Write the DOT text (no Graphviz needed)."""
-        path = check_path(filename, "filename")
+    def save(
+        self, filename: str | os.PathLike[str] | None = None, directory: str | os.PathLike[str] | None = None
+    ) -> str:
+        """Write the DOT text (no Graphviz needed) to ``filename`` (default ``"graph.dot"``) in ``directory``."""
+        path = _file_path("graph.dot" if filename is None else filename, directory)
         write_atomic(path, self.source.encode("utf-8"))
         return path
 
@@ -380,6 +415,25 @@ class Graph:
             text = f"{e}\n\n{self.source}"
             return {"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}
         return {"image/svg+xml": svg, "text/plain": repr(self)}
+
+    def _repr_svg_(self) -> str | None:
+        """The SVG for IPython's display (None without Graphviz: the text repr is shown instead)."""
+        try:
+            return self.pipe("svg").decode("utf-8")
+        except GraphvizNotFoundError:
+            return None
+
+    _repr_image_svg_xml = _repr_svg_  # graphviz's name for it
+
+
+def _file_path(filename: Any, directory: Any) -> str:
+    """``directory/filename`` for render and save; a ValueError for a name that is empty or names a directory."""
+    path = check_path(filename, "filename")
+    if os.path.basename(path) in ("", ".", ".."):
+        raise ValueError(f"filename {path!r} names no file: give one such as 'graph.svg'")
+    if directory is not None:
+        path = os.path.join(check_path(directory, "directory"), path)
+    return path
 
 
 def draw_dot(root: Value, **options: Any) -> Graph:

@@ -130,22 +130,23 @@ def _names(order: list[Value]) -> dict[Value, str]:
     return names
 
 
-def trace(output: Value, leaf: Value, max_paths: int = DEFAULT_MAX_PATHS) -> Trace:
+def trace(output: Value, leaf: Value, max_paths: int | None = DEFAULT_MAX_PATHS) -> Trace:
     """Every path from ``leaf`` to ``output`` with its local derivatives; ``.total`` = d output / d leaf.
 
     Chain rule: d output/d leaf = sum over paths of prod over edges of d(node)/d(input).  For a
-    batch output the seed is 1 for every sample, as in ``output.backward()``.
+    batch output the seed is 1 for every sample, as in ``output.backward()``.  ``max_paths=None`` lifts the
+    limit on the number of paths (their count is exponential in depth).
     """
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__}")
     if not isinstance(leaf, Value):
         raise TypeError(f"leaf must be a Value, got {type(leaf).__name__}")
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
-        raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
+    if max_paths is not None and (isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1):
+        raise ValueError(f"max_paths must be a positive int or None (no limit), got {max_paths!r}")
     order = reverse_topological(output)
     counts = _counts(order, leaf)
     total = counts.get(output, 0)
-    if total > max_paths:
+    if max_paths is not None and total > max_paths:
         raise ValueError(
             f"there are {total} paths from leaf to output, more than max_paths={max_paths} (the number of paths "
             "grows exponentially with depth). Use nn.trace_layers(model, loss) for the layer-by-layer view "

@@ -8,6 +8,7 @@ existing Axes instead; the Axes' figure is returned.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -164,17 +165,22 @@ def gradient_flow(model: Any, ax: Axes | None = None) -> Figure:
     groups = _layer_grads(model)
     if not groups:
         raise ValueError("model has no parameters to plot")
-    if all(not np.any(g) for _, g in groups):
-        raise ValueError("every gradient is zero: call loss.backward() before gradient_flow(model)")
     means = np.array([g.mean() for _, g in groups])
     maxes = np.array([g.max() for _, g in groups])
+    all_zero = not maxes.any() and not np.isnan(maxes).any()
+    if all_zero:  # no backward yet, or one through a network where every path is dead: still worth a picture
+        warnings.warn(
+            "every gradient is zero: call loss.backward() before gradient_flow(model); if you did, no gradient "
+            "reaches any parameter (dead ReLUs, saturated sigmoids)",
+            stacklevel=2,
+        )
     positive = np.concatenate([means[means > 0], maxes[maxes > 0]])  # NaN compares False: left out
-    if not positive.size:
+    if not positive.size and not all_zero:
         raise ValueError(
             "no gradient to plot: every one is zero or NaN, so the backward pass overflowed or met 0 * inf. "
             "Find the first op that did with autograd.detect_anomaly(), and try a smaller lr or nn.clip_grad_norm"
         )
-    floor = positive.min() / 10  # zero gradients are drawn on the floor, marked with x
+    floor = positive.min() / 10 if positive.size else 1.0  # zero gradients are drawn on the floor, marked with x
     fig, ax = _axes(ax, (max(5.0, 0.7 * len(groups) + 2.0), 4.0))
     x = np.arange(len(groups))
     for values, label, marker in ((maxes, "max |grad|", "^"), (means, "mean |grad|", "o")):
@@ -185,7 +191,8 @@ def gradient_flow(model: Any, ax: Axes | None = None) -> Figure:
     ax.set_yscale("log")
     ax.set_xticks(x)
     ax.set_xticklabels([k for k, _ in groups], rotation=30, ha="right")
-    ax.set(xlabel="layer (input -> output)", ylabel="|grad| (log scale)", title="Gradient flow per layer")
+    title = "Gradient flow per layer" + (": every gradient is 0" if all_zero else "")
+    ax.set(xlabel="layer (input -> output)", ylabel="|grad| (log scale)", title=title)
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     return fig

@@ -75,15 +75,17 @@ def test_gradcheck_catches_a_wrong_backward() -> None:
     assert "ABOVE" in text and "False" in text
 
 
-def test_gradcheck_table_and_documents_figure() -> None:
+def test_gradcheck_table_and_documents_figure(capsys) -> None:
     xs = [Value(0.4, label="w"), Value(-1.1, label="b"), Value(0.9)]
     result = ag.gradcheck(f3, xs)
     text = str(result)
+    assert capsys.readouterr().out == text + "\n"  # the call prints the table
     lines = text.splitlines()
     assert "analytic" in lines[0] and "numeric" in lines[0] and "abs error" in lines[0] and "rel error" in lines[0]
     assert lines[2].startswith("w") and lines[3].startswith("b") and lines[4].startswith("x[2]")
     assert "||g - g_num|| / (||g|| + ||g_num||)" in text
-    assert repr(result) == text and "<pre>" in result._repr_html_()
+    assert repr(result) == f"GradcheckResult(passed=True, difference={result.difference:.3g}, inputs=3)"
+    assert ag.gradcheck(f3, xs, verbose=False) and capsys.readouterr().out == ""
     # the documents' figure, computed independently with numpy from the engine's and our own numbers
     g = np.array(result.analytic)
     gn = np.array(result.numeric)
@@ -101,6 +103,18 @@ def test_gradcheck_table_and_documents_figure() -> None:
         assert_close(got, want_i, 1e-8, 1e-10)
     for r, a_, n_ in zip(result.rel_errors, result.analytic, result.numeric):
         assert_close(r, abs(a_ - n_) / max(abs(a_), abs(n_)), 1e-12, 1e-300)
+
+
+def test_gradcheck_fails_where_either_derivative_is_nan() -> None:
+    """A NaN derivative checks nothing: sqrt at -1 (both sides NaN) and a NaN point must not pass."""
+    for f, xs in ((lambda a: a.sqrt(), [-1.0]), (lambda a: a * a, [math.nan]), (lambda a, b: a * b, [1.0, math.nan])):
+        result = ag.gradcheck(f, xs, verbose=False)
+        assert not result and any(math.isnan(a) for a in result.analytic + result.numeric)
+        assert "ABOVE" in str(result) and str(result).endswith("False")
+    assert not ag.gradcheck(lambda a: a.exp(), [1.0], eps=1e3, verbose=False)  # numeric inf against e
+    assert not ag.GradcheckResult([-5.0], [math.inf], 1e-5, 1e-8)
+    assert not ag.GradcheckResult([math.inf], [-math.inf], 1e-5, 1e-8)
+    assert ag.GradcheckResult([math.inf, 1.0], [math.inf, 1.0], 1e-5, 1e-8)  # as numpy.isclose
 
 
 def test_gradcheck_tolerances() -> None:

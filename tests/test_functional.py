@@ -284,6 +284,21 @@ def test_pow_second_derivative_beside_a_zero_base() -> None:
     np.testing.assert_allclose(d2y, [0.0, 2.0**1.5 * math.log(2.0) ** 2], rtol=1e-13)
 
 
+@pytest.mark.parametrize(("x", "y"), [(2.0, 0.0), (0.5, 0.0), (3.0, 1e-12), (1.5, 2.5), (0.25, -1.0)])
+def test_pow_mixed_partials_agree_with_the_formula_and_each_other(x: float, y: float) -> None:
+    """d/dy (d/dx x^y) = d/dx (d/dy x^y) = x^(y-1) (1 + y ln x); the rule once put 1 in place of x wherever
+    y == 0, which made d/dy (d/dx x^y) = 1 there for every x."""
+    want = x ** (y - 1.0) * (1.0 + y * math.log(x))
+    for scalar in (True, False):
+        xv = Value(x) if scalar else Value(np.array([x, 1.25]))
+        yv = Value(y) if scalar else Value(np.array([y, 0.5]))
+        gx, gy = ag.grad(xv**yv if scalar else (xv**yv).sum(), [xv, yv], create_graph=True)
+        (dxy,) = ag.grad(gx if scalar else gx.sum(), [yv])
+        (dyx,) = ag.grad(gy if scalar else gy.sum(), [xv])
+        assert np.asarray(dxy).flat[0] == pytest.approx(want, rel=1e-12)
+        assert np.asarray(dyx).flat[0] == pytest.approx(want, rel=1e-12)
+
+
 def test_an_unused_batch_input_gets_zeros_of_its_shape_in_both_modes() -> None:
     x, unused = Value(np.array([1.0, 2.0, 3.0])), Value(np.array([4.0, 5.0, 6.0]))
     out = (x * x).sum()

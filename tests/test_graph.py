@@ -273,7 +273,7 @@ def test_file_errors_name_the_users_path(tmp_path) -> None:
     with pytest.raises(IsADirectoryError, match="directory") as err:
         graph.save(tmp_path)
     assert ".tmp" not in str(err.value)
-    for bad in (123, None):
+    for bad in (123, 4.5):
         with pytest.raises(TypeError, match=r"filename must be a str or os\.PathLike"):
             graph.save(bad)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match=r"filename must be a str or os\.PathLike"):
@@ -288,3 +288,83 @@ def test_a_label_that_is_not_valid_unicode_still_draws(tmp_path) -> None:
     assert Path(graph.save(tmp_path / "g.dot")).read_text(encoding="utf-8") == graph.source
     if HAVE_DOT:
         assert "<svg" in graph.pipe("svg").decode("utf-8")
+
+
+def test_file_names_that_name_no_file_are_refused(tmp_path, monkeypatch) -> None:
+    graph = draw_dot(sample_graph()[0])
+    monkeypatch.chdir(tmp_path)
+    for bad in ("", ".", "..", "sub/", os.path.join(tmp_path, ".")):
+        with pytest.raises(ValueError, match="names no file"):
+            graph.save(bad)
+        with pytest.raises(ValueError, match="names no file"):
+            graph.render(bad)
+    with pytest.raises(ValueError, match="not both"):
+        graph.render("a.svg", outfile="b.svg")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_temporary_file_that_cannot_be_made_is_reported_by_the_users_path(tmp_path, monkeypatch) -> None:
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied", os.path.join(kwargs["dir"], ".g.dot.x1y2.tmp"))
+
+    monkeypatch.setattr(autograd.files.tempfile, "mkstemp", refuse)
+    with pytest.raises(PermissionError, match="Permission denied") as err:
+        draw_dot(sample_graph()[0]).save(tmp_path / "g.dot")
+    assert err.value.filename == str(tmp_path / "g.dot") and ".tmp" not in str(err.value)
+
+
+def test_save_and_render_take_graphvizs_arguments(tmp_path, monkeypatch) -> None:
+    graph = draw_dot(sample_graph()[0])
+    monkeypatch.chdir(tmp_path)
+    assert graph.save() == "graph.dot" and (tmp_path / "graph.dot").read_text(encoding="utf-8") == graph.source
+    assert Path(graph.save("s.gv", tmp_path / "")).read_text(encoding="utf-8") == graph.source
+    need_dot()
+    assert graph.render() == "graph.svg" and b"<svg" in (tmp_path / "graph.svg").read_bytes()
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    # graphviz's positional order: filename, directory, view, cleanup, format
+    assert graph.render("g", str(sub), False, True, "png") == str(sub / "g.png")
+    assert (sub / "g.png").read_bytes()[:4] == b"\x89PNG" and sorted(os.listdir(sub)) == ["g.png"]
+    graph.format = "pdf"  # as with a graphviz.Digraph: render uses it when given no format
+    assert graph.render(sub / "f") == str(sub / "f.pdf") and (sub / "f.pdf").read_bytes()[:4] == b"%PDF"
+    assert graph.render(sub / "f", format="svg").endswith("f.svg")  # an explicit format wins
+    graph.format = None
+    assert graph.render(outfile=sub / "o.png") == str(sub / "o.png") and (sub / "o.png").read_bytes()[:4] == b"\x89PNG"
+    opened = []
+    monkeypatch.setattr("graphviz.view", opened.append)
+    assert graph.render(sub / "v.svg", view=True) == opened[0] == str(sub / "v.svg")
+
+
+def test_jupyter_svg_reprs(tmp_path, monkeypatch) -> None:
+    graph = draw_dot(sample_graph()[0])
+    if HAVE_DOT:
+        svg = graph._repr_svg_()
+        assert svg is not None and "<svg" in svg and graph._repr_image_svg_xml() == svg
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot`: IPython falls back to the text repr
+    assert graph._repr_svg_() is None and graph._repr_image_svg_xml() is None
+
+
+def test_tooltips_hold_the_exact_numbers() -> None:
+    g, _ = sample_graph()
+    order = autograd.reverse_topological(g)
+    nodes, edges = parse(to_dot(g))
+    by_label = {v.label: v for v in order}
+    ids = {}
+    for nid, attrs in nodes.items():
+        if nid.endswith("_op"):
+            continue
+        v = ids[nid] = by_label[re.search(r"<B>(v\d+)", attrs).group(1)]
+        data, grad = re.search(r'tooltip="data (\S+), grad (\S+)"', attrs).groups()
+        assert (float(data), float(grad)) == (v.data, v.grad)  # repr reads back as the same float
+    checked = 0
+    for src, dst, attrs in edges:
+        if src.endswith("_op"):
+            continue
+        v, p = ids[dst[:-3]], ids[src]
+        shown = float(re.search(r'tooltip="local derivative (\S+)"', attrs).group(1))
+        assert shown in [float(d) for q, d in zip(v.inputs, v.local_grads) if q is p]
+        checked += 1
+    assert checked == sum(len(v.inputs) for v in order)
+    x = Value(np.array([1.0, 2.0, 4.0]), "x")
+    batch = to_dot(x * x)
+    assert "2 samples" not in batch and "3 samples: mean 2.3333333333333335, min 1.0, max 4.0" in batch

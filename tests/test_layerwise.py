@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import nn
+from autograd import Value
 from nn import reference as R
 
 
@@ -127,7 +128,7 @@ def test_gradient_flow_shows_vanishing_sigmoid_gradients() -> None:
     ratios = {}
     for act, init in (("sigmoid", "xavier"), ("relu", "he")):
         model = nn.MLP(4, [12] * 6 + [1], activation=act, init=init, seed=1)
-        with pytest.raises(ValueError, match="backward"):
+        with pytest.warns(UserWarning, match="backward"):
             nn.plot.gradient_flow(model)
         nn.binary_cross_entropy_with_logits(model(X), Y).backward()
         fig = nn.plot.gradient_flow(model)
@@ -138,6 +139,24 @@ def test_gradient_flow_shows_vanishing_sigmoid_gradients() -> None:
         np.testing.assert_allclose(mean_line.get_ydata(), expected, rtol=1e-12)
         ratios[act] = expected[0] / expected[-1]
     assert ratios["sigmoid"] < 1e-3 < ratios["relu"]
+
+
+def test_gradient_flow_draws_a_network_whose_gradients_all_vanished() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model = nn.MLP(2, [3, 1], output_activation="relu", seed=0)
+    for p in model.layers[1].parameters():
+        p.data = -1.0  # the output ReLU is dead for these inputs: nothing flows back
+    out = model([Value(1.0), Value(2.0)])[0]
+    out.backward()
+    assert out.data == 0.0
+    with pytest.warns(UserWarning, match="no gradient reaches any parameter"):
+        fig = nn.plot.gradient_flow(model)
+    ax = fig.axes[0]
+    assert "every gradient is 0" in ax.get_title()
+    marked = [c for c in ax.collections if c.get_offsets().shape[0]]
+    assert sum(c.get_offsets().shape[0] for c in marked) == 4  # mean and max of both layers, marked as zero
 
 
 def test_gradient_flow_says_when_no_gradient_can_be_drawn() -> None:

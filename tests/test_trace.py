@@ -133,8 +133,21 @@ def test_path_limit_counts_without_enumerating() -> None:
     assert time.perf_counter() - start < 1.0
     with pytest.raises(ValueError, match="max_paths"):
         trace(x * 2, x, max_paths=0)
+    with pytest.raises(ValueError, match="max_paths"):
+        trace(x * 2, x, max_paths=2.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="leaf"):
         trace(x * 2, 2.0)  # type: ignore[arg-type]
+
+
+def test_max_paths_none_lifts_the_limit() -> None:
+    x = Value(0.5, "x")
+    v = x
+    for _ in range(11):
+        v = v + v  # 2**11 = 2048 paths, over the default limit; v = 2048 x
+    with pytest.raises(ValueError, match="2048 paths"):
+        trace(v, x)
+    t = trace(v, x, max_paths=None)
+    assert len(t.paths) == 2048 and t.total == 2048.0
 
 
 def test_batch_graph() -> None:
