@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import no_grad
+from .config import check_flag, no_grad
 from .functional import grad
 from .value import Value
 
@@ -27,7 +27,7 @@ _EPS_MIN = 2.220446049250313e-16  # machine epsilon: a relative step below it ca
 def _floats(xs: Sequence[Any], what: str = "xs") -> list[float]:
     if isinstance(xs, (Value, numbers.Real, np.number)):
         xs = [xs]
-    elif isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
+    elif isinstance(xs, (str, bytes, set, frozenset)) or not isinstance(xs, Iterable):
         raise TypeError(f"{what} must be a number, a scalar Value or a sequence of them, got {type(xs).__name__}")
     out = []
     for i, x in enumerate(xs):
@@ -167,8 +167,7 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"f must be a function, got {type(f).__name__}")
-    if not isinstance(verbose, (bool, np.bool_)):
-        raise TypeError(f"verbose must be True or False, got {type(verbose).__name__}")
+    verbose = check_flag(verbose, "verbose")
     for name, val in (("rtol", rtol), ("atol", atol)):
         huge = type(val) is int and val > 1e300
         if isinstance(val, bool) or not isinstance(val, (int, float)) or not val >= 0 or huge:

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -37,6 +39,13 @@ def _change(name: str, step: int) -> None:
     with _lock:
         FLAGS.on += step
         FLAGS.special = FLAGS.on > 0
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """An on/off argument as a bool: True/False (numpy's too) or 1/0; anything else is a TypeError naming it."""
+    if isinstance(value, (bool, np.bool_)) or (type(value) is int and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
 def is_grad_enabled() -> bool:

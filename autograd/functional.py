@@ -8,14 +8,15 @@ are Values with graphs of their own that can be differentiated again.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .backprop import reverse_topological, seed_for
-from .config import FLAGS, is_anomaly_enabled
-from .value import Value, _Reduce, _unwrap
+from .config import FLAGS, check_flag, is_anomaly_enabled
+from .value import Value, _Reduce, _unwrap, as_data
 
 
 def _edges(v: Value) -> tuple[tuple[Value, ...], tuple[Any, ...]]:
@@ -62,8 +63,7 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__}")
-    if not isinstance(create_graph, (bool, int, np.bool_)):
-        raise TypeError(f"create_graph must be True or False, got {type(create_graph).__name__}")
+    create_graph = check_flag(create_graph, "create_graph")
     wanted = _as_value_list(inputs)
     seed = seed_for(output, grad_output, "grad_output")
     order = reverse_topological(output)
@@ -122,9 +122,10 @@ MAX_ORDER = 100  # each order differentiates the graph of the one before: far be
 def derivative(f: Callable[..., Any], order: int = 1, argnum: int = 0) -> Callable[..., Any]:
     """The ``order``-th derivative of ``f`` with respect to its argument ``argnum`` (like ``jax.grad``).
 
-    ``f`` takes Values and/or floats and returns a Value.  The returned function takes the same
-    arguments; called with floats it returns a float, called with Values it returns a Value (so
-    ``derivative(derivative(f))`` works too).  d^n f/dx^n is built by ``n`` passes of
+    ``f`` takes Values and/or floats and returns a Value (or a number: a constant).  The returned function takes
+    the same arguments; called with floats it returns a float, called with Values it returns a Value (so
+    ``derivative(derivative(f))`` works too).  Other numeric arguments become constant Values; arguments that
+    are not numbers, and keyword arguments, go to ``f`` as they are.  d^n f/dx^n is built by ``n`` passes of
     ``grad(..., create_graph=True)``.
     """
     if not callable(f):
@@ -134,13 +135,20 @@ def derivative(f: Callable[..., Any], order: int = 1, argnum: int = 0) -> Callab
     if isinstance(argnum, bool) or not isinstance(argnum, int) or argnum < 0:
         raise ValueError(f"argnum must be a whole number >= 0, got {argnum!r}")
 
-    def df(*args: Any) -> Any:
+    def df(*args: Any, **kwargs: Any) -> Any:
         if argnum >= len(args):
             raise ValueError(f"the derivative is with respect to argument {argnum}, but only {len(args)} were given")
         plain = not isinstance(args[argnum], Value)
-        xs = [a if isinstance(a, Value) else Value(a) for a in args]
-        out = f(*xs)
+        xs = list(args)
+        for i, a in enumerate(args):
+            if i == argnum and not isinstance(a, Value):
+                xs[i] = Value(as_data(a, f"derivative: argument {argnum}, the variable,"))
+            elif isinstance(a, (numbers.Real, np.ndarray)) and not isinstance(a, (bool, Value)):
+                xs[i] = Value(a)
+        out = f(*xs, **kwargs)
         if not isinstance(out, Value):
+            if isinstance(out, (bool, np.bool_)) or not isinstance(out, (numbers.Real, np.ndarray)):
+                raise TypeError(f"derivative: f must return a Value (or a number), not {type(out).__name__}")
             out = Value(out)
         for k in range(order):
             (out,) = grad(out, [xs[argnum]], create_graph=k < order - 1 or not plain)

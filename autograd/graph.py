@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .backprop import reverse_topological
+from .config import check_flag
 from .files import check_path, write_atomic
 from .value import Value
 
@@ -148,8 +149,7 @@ def _depends_on(order_leaves_first: list[Value], target: Value) -> set[Value]:
 
 def _check_options(rankdir: str, color_by: Any, max_nodes: Any, **flags: Any) -> None:
     for name, flag in flags.items():
-        if not isinstance(flag, (bool, int, np.bool_)):
-            raise TypeError(f"{name} must be True or False, got {type(flag).__name__}")
+        check_flag(flag, name)
     if not isinstance(rankdir, str) or rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if not (color_by is None or (isinstance(color_by, str) and color_by == "grad")):

@@ -43,13 +43,20 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - mirrors the builtin on 
     return _node(total, ops.SUM, tuple(ins), locals_)
 
 
+def _in_order(xs: Any, what: str) -> list[Any]:
+    """``list(xs)``, refusing a set: which weight would meet which input would be arbitrary."""
+    if isinstance(xs, (set, frozenset)):
+        raise TypeError(f"{what}: a set has no order, so the terms would pair up arbitrarily; pass a list")
+    return list(_iterable(xs, what))
+
+
 def dot(weights: Iterable[Any], inputs: Iterable[Any]) -> Value:
     """One n-ary node for sum_i w_i x_i: d/dw_i = x_i, d/dx_i = w_i.
 
     Either factor of a term may be a Value or a constant (number or 1-D batch array); only
     Values become inputs of the node (each term's Value factors, in order).
     """
-    ws, xs = list(_iterable(weights, "dot(weights, ...)")), list(_iterable(inputs, "dot(..., inputs)"))
+    ws, xs = _in_order(weights, "dot(weights, ...)"), _in_order(inputs, "dot(..., inputs)")
     if len(ws) != len(xs):
         raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
     if not ws:
@@ -164,15 +171,15 @@ def linear(weights: Iterable[Iterable[Any]], inputs: Iterable[Any], biases: Iter
     samples as the columns of X, as the documents write a layer.
     """
     rows = []
-    for j, r in enumerate(_iterable(weights, "linear(weights, ...)")):
+    for j, r in enumerate(_in_order(weights, "linear(weights, ...)")):
         try:
-            rows.append(list(r))
+            rows.append(_in_order(r, f"linear weights[{j}]"))
         except TypeError:
             raise TypeError(
                 f"linear weights[{j}]: expected a row of weights (list, tuple, ...), got {type(r).__name__}"
             ) from None
-    xs = list(_iterable(inputs, "linear(..., inputs)"))
-    bs = None if biases is None else list(_iterable(biases, "linear(..., biases)"))
+    xs = _in_order(inputs, "linear(..., inputs)")
+    bs = None if biases is None else _in_order(biases, "linear(..., biases)")
     if not rows:
         raise ValueError("linear needs at least one row of weights")
     for j, row in enumerate(rows):

@@ -197,6 +197,12 @@ POW_CONST = Op("**", _pow_const, _pow_const_np, _pow_local_graph)  # d(x^c)/dx =
 RPOW_CONST = Op("**", _rpow_const, _rpow_const_np, _rpow_local_graph)  # d(c^x)/dx = c^x ln c
 EXP = Op("exp", lambda x: (y := math.exp(x), y), _exp_np, lambda n: (n,))  # d e^x/dx = e^x
 LOG = Op("log", lambda x: (math.log(x), 1.0 / x), lambda x: (np.log(x), 1.0 / x), lambda n: (1.0 / n.inputs[0],))
+LOG1P = Op(  # d log1p(x)/dx = 1/(1+x); log1p keeps the digits of a tiny x that 1 + x would round away
+    "log1p",
+    lambda x: (math.log1p(x), 1.0 / (1.0 + x)),
+    lambda x: (np.log1p(x), 1.0 / (1.0 + x)),
+    lambda n: (1.0 / (n.inputs[0] + 1.0),),
+)
 SQRT = Op("sqrt", lambda x: (y := math.sqrt(x), 0.5 / y), _sqrt_np, lambda n: (0.5 / n,))  # d sqrt(x)/dx = 1/(2 sqrt x)
 TANH = Op("tanh", lambda x: (t := math.tanh(x), 1.0 - t * t), _tanh_np, lambda n: (1.0 - n * n,))
 SIGMOID = Op("sigmoid", _sigmoid, _sigmoid_np, lambda n: (n * (1.0 - n),))  # s' = s (1 - s)

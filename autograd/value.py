@@ -574,6 +574,11 @@ class Value:
         """d ln(x)/dx = 1/x.  log(0) is -inf, log(-1) is nan."""
         return _unary(self, ops.LOG)
 
+    def log1p(self) -> Value:
+        """log(1 + x), accurate for tiny x (log1p(1e-300) is 1e-300); d log1p(x)/dx = 1/(1+x).  log1p(-1) is -inf,
+        log1p(-2) is nan."""
+        return _unary(self, ops.LOG1P)
+
     def sqrt(self) -> Value:
         """d sqrt(x)/dx = 1/(2 sqrt(x)).  sqrt(-1) is nan."""
         return _unary(self, ops.SQRT)

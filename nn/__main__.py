@@ -9,17 +9,20 @@ Trains an MLP on a built-in dataset with a progress bar, prints train/test accur
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .init import ACTIVATIONS
+
 DATASETS = ("spiral", "moons", "circles", "xor", "blobs", "digits")
 LOSSES = ("auto", "bce_with_logits", "bce", "mse", "hinge", "cross_entropy")
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "prelu", "linear")
 
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
@@ -113,6 +116,10 @@ def _load(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     from . import data
 
     if args.dataset == "digits":
+        flags = (("--samples", args.samples), ("--noise", args.noise), ("--data-seed", args.data_seed))
+        given = [flag for flag, value in flags if value is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} only apply to the generated 2-D datasets; digits is a fixed dataset")
         return data.digits()
     kwargs: dict[str, Any] = {}
     if args.samples is not None:
@@ -245,6 +252,13 @@ def train(args: argparse.Namespace) -> int:
             ax.legend()
     written = [os.path.join(out_dir, "loss.png")]
     _save_figure(fig, written[-1])
+    if not all(math.isfinite(p.data) for p in model.parameters()):
+        print(
+            f"python -m nn train: error: training diverged (the weights overflowed to inf/nan); wrote {written[0]}, "
+            "but no model: try a smaller --lr",
+            file=sys.stderr,
+        )
+        return 1
     if X.shape[1] == 2:
         fig = plot.decision_boundary(model, X, y, title=f"{args.dataset}: test accuracy {test_acc:.1%}")
         written.append(os.path.join(out_dir, "boundary.png"))
@@ -259,11 +273,17 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    print(f"python -m nn: warning: {message}", file=sys.stderr)  # one line, not the library's file:line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m nn``; returns the exit status (2 for usage errors)."""
+    """Entry point of ``python -m nn``; returns the exit status (2 for usage errors, 1 if training diverged)."""
     args = build_parser().parse_args(argv)
     if args.command == "train":
-        return train(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return train(args)
     return 2  # pragma: no cover - argparse requires a command
 
 

@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from autograd.config import check_flag
+
+from .layers import refuse_masked
 from .limits import check_size
 
 __all__ = ["blobs", "circles", "digits", "moons", "spiral", "train_test_split", "xor"]
@@ -26,6 +29,9 @@ def _count(value: Any, name: str, minimum: int = 1, limit: str = "MAX_SAMPLES") 
     return check_size(int(value), name, limit)
 
 
+MAX_SCALE = 1e100  # noise / std: far above any useful value, far below where float64 samples overflow
+
+
 def _scale(value: Any, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} ({value!r})")
@@ -33,8 +39,8 @@ def _scale(value: Any, name: str) -> float:
         value = float(value) + 0.0  # -0.0 -> 0.0: numpy's samplers refuse a negative-signed scale
     except OverflowError:
         raise ValueError(f"{name} is too large for a float64") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    if not 0 <= value <= MAX_SCALE:  # NaN fails too; beyond the cap, samples would overflow to inf
+        raise ValueError(f"{name} must be a number from 0 to {MAX_SCALE:g} (the features are of order 1), got {value}")
     return value
 
 
@@ -210,6 +216,8 @@ def train_test_split(
     the test set is shared among the classes in proportion to their sizes (largest remainders rounded up, each
     class keeping a training sample), so class proportions are kept and the test set has the size asked for.
     """
+    refuse_masked(X, "X")
+    refuse_masked(y, "y")
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0:
@@ -221,9 +229,7 @@ def train_test_split(
         raise ValueError(f"need at least 2 samples to split, got {m}")
     k = _test_count(test_size, m)
     rng = np.random.default_rng(_seed(seed))
-    if not isinstance(stratify, (bool, int, np.bool_)):
-        raise TypeError(f"stratify must be True or False, got {type(stratify).__name__}")
-    if not stratify:
+    if not check_flag(stratify, "stratify"):
         order = rng.permutation(m)
         test, train = order[:k], order[k:]
     else:

@@ -31,7 +31,7 @@ import numpy as np
 
 from .limits import check_size
 
-__all__ = ["INITS", "init_weights", "make_rng", "resolve_init"]
+__all__ = ["ACTIVATIONS", "INITS", "init_weights", "make_rng", "resolve_init"]
 
 _Draw = Callable[[np.random.Generator, int, int], np.ndarray]
 
@@ -69,6 +69,7 @@ _ALIASES = {
     "kaiming_uniform": "he_uniform",
 }
 INITS: tuple[str, ...] = (*_SCHEMES, *_ALIASES, "auto")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "prelu", "linear")
 _RELU_LIKE = ("relu", "leaky_relu", "prelu")
 
 
@@ -76,6 +77,8 @@ def resolve_init(init: str, activation: str) -> str:
     """The canonical scheme name for ``init`` (an alias or ``auto``) given the layer's activation."""
     if not isinstance(init, str):
         raise TypeError(f"init must be a scheme name, one of {INITS}, got {type(init).__name__}")
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS} (it picks the 'auto' scheme), got {activation!r}")
     name = init.lower()
     if name == "auto":
         return "he_normal" if activation in _RELU_LIKE else "xavier_uniform"
@@ -91,8 +94,10 @@ def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
         return rng
     if rng is None:
         return np.random.default_rng()
-    if isinstance(rng, bool) or not isinstance(rng, (numbers.Integral, np.integer)) or rng < 0:
+    if isinstance(rng, bool) or not isinstance(rng, (numbers.Integral, np.integer)):
         raise TypeError(f"seed/rng must be a non-negative int, a numpy.random.Generator or None, got {rng!r}")
+    if rng < 0:
+        raise ValueError(f"seed/rng must be a non-negative int (numpy's seeds are), got {rng}")
     return np.random.default_rng(int(rng))
 
 

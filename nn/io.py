@@ -191,10 +191,12 @@ def load(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Any:
         raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
     where = f"model file {path!r}"
     # non-blocking: opening a FIFO must not wait for a writer (it is refused below, as anything not a file is)
-    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"{where} is not a regular file")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # refused before fdopen, whose error would name the descriptor, not the path
+        os.close(fd)
+        raise ValueError(f"{where} is {'a directory' if stat.S_ISDIR(info.st_mode) else 'not a regular file'}")
+    with os.fdopen(fd, "rb") as f:
         size = info.st_size
         if size > max_bytes:
             raise ValueError(f"{where} is {size} bytes, over the limit of {max_bytes} (pass max_bytes= to allow it)")

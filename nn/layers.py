@@ -26,13 +26,12 @@ import autograd
 from autograd import Value
 from autograd.value import as_data
 
-from .init import init_weights, make_rng
+from .init import ACTIVATIONS, init_weights, make_rng
 from .limits import check_size
 from .module import Module
 
 __all__ = ["ACTIVATIONS", "MLP", "BatchNorm", "Dropout", "Layer", "Neuron", "Sequential", "as_inputs"]
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "prelu", "linear")
 LEAKY_SLOPE = 0.01
 PRELU_INIT = 0.25  # PyTorch's nn.PReLU default
 
@@ -51,8 +50,15 @@ def _check_count(n: Any, name: str) -> int:
     return check_size(int(n), name, "MAX_UNITS")
 
 
+def refuse_masked(x: Any, what: str) -> None:
+    """A TypeError for a numpy masked array: np.asarray would drop its mask and use the hidden values."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(f"{what} is a masked array, whose mask would be lost: use x.compressed() or x.filled(value)")
+
+
 def as_inputs(x: Any, nin: int) -> list[Any]:
     """The input as a list of ``nin`` items (numbers, scalar Values, or batch Values; see the module docstring)."""
+    refuse_masked(x, "input")
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "iuf":
             raise TypeError(f"input array must hold real numbers, got dtype {x.dtype}")
@@ -69,7 +75,7 @@ def as_inputs(x: Any, nin: int) -> list[Any]:
             "input must be a sequence of nin numbers/Values or a 2-D array (m, nin), got a single Value; "
             "wrap it in a list: model([x])"
         )
-    elif not isinstance(x, Sequence) or isinstance(x, str):
+    elif not isinstance(x, Sequence) or isinstance(x, (str, bytes, bytearray)):
         raise TypeError(
             f"input must be a sequence of {nin} numbers/Values or a 2-D numpy array, got {type(x).__name__}"
         )
@@ -232,8 +238,12 @@ class MLP(Module):
         nin = _check_count(nin, "nin")
         if isinstance(sizes, (numbers.Integral, np.integer)):
             raise TypeError(f"sizes must be a list of layer widths, e.g. [{sizes}], got an int")
-        if not isinstance(sizes, Sequence) or len(sizes) == 0:
-            raise ValueError(f"sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], got {sizes!r}")
+        if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+            sizes = sizes.tolist()  # a 1-D array of widths reads as the list it holds
+        if not isinstance(sizes, Sequence) or isinstance(sizes, (str, bytes)):
+            raise TypeError(f"sizes must be a list of layer widths, e.g. [16, 16, 1], got {type(sizes).__name__}")
+        if len(sizes) == 0:
+            raise ValueError("sizes must list at least one layer width, e.g. [16, 16, 1], got an empty list")
         widths = [_check_count(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
         total = sum(a * b + b for a, b in zip([nin, *widths], widths))
         check_size(total, "parameters (from nin and sizes)", "MAX_PARAMETERS")
@@ -297,9 +307,12 @@ class BatchNorm(Module):
 
     def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, name: str = "") -> None:
         n = _check_count(num_features, "num_features")
-        if not isinstance(momentum, (numbers.Real, np.floating)) or not 0.0 <= momentum <= 1.0:
+        for what, x in (("momentum", momentum), ("eps", eps)):
+            if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.floating)):
+                raise TypeError(f"{what} must be a real number, got {type(x).__name__}")
+        if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be a number in [0, 1], got {momentum!r}")
-        if not isinstance(eps, (numbers.Real, np.floating)) or not 0.0 < eps < 1e300:
+        if not 0.0 < eps < 1e300:
             raise ValueError(f"eps must be a positive finite number, got {eps!r}")
         self.num_features = n
         self.momentum = float(momentum)
@@ -355,14 +368,14 @@ class Dropout(Module):
         if isinstance(p, bool) or not isinstance(p, (numbers.Real, np.floating)) or not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability p must be a number in [0, 1], got {p!r}")
         self.p = float(p)
-        self.name = name
         self._rng = make_rng(seed)
+        self.relabel(name)  # checks that name is a str
 
     def __call__(self, x: Any) -> list[Any]:
         """Each input times ``mask / (1 - p)`` (mask ~ Bernoulli(1 - p)), or unchanged in eval mode / p = 0."""
         if isinstance(x, np.ndarray) and x.ndim == 2:
             x = as_inputs(x, x.shape[1])
-        elif not isinstance(x, Sequence) or isinstance(x, str):
+        elif not isinstance(x, Sequence) or isinstance(x, (str, bytes, bytearray)):
             raise TypeError(f"Dropout takes a list of Values (a layer's output), got {type(x).__name__}")
         xs = list(x)
         for i, v in enumerate(xs):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -24,6 +25,8 @@ import numpy as np
 import autograd
 from autograd import Value
 from autograd.nary import pick
+
+from .layers import refuse_masked
 
 __all__ = [
     "binary_cross_entropy",
@@ -84,14 +87,38 @@ def _predictions(pred: Any, fn: str) -> _Batch:
     raise TypeError(f"{fn}: predictions must hold Values (one per sample) or lists of Values, found {bad}")
 
 
+def _exact_ints(t: np.ndarray, fn: str, k: int | None) -> np.ndarray:
+    """numpy keeps a list holding an int beyond int64 (10**30, -10**30) as objects: give float64, as for a float
+    target (so a class index is out of range, a ValueError); an int beyond float64 too is refused here (``k``: the
+    number of classes, None for other targets).  Anything else stays an object array, which the caller refuses."""
+    items = t.ravel().tolist()
+    if not all(isinstance(x, (numbers.Real, np.bool_)) for x in items):
+        return t
+    out = []
+    for x in items:
+        try:
+            out.append(float(x))
+        except OverflowError:
+            shown = f"{reprlib.repr(x)} (an int of {x.bit_length()} bits)" if isinstance(x, int) else reprlib.repr(x)
+            if k is not None:
+                raise ValueError(
+                    f"{fn}: class index {shown} out of range for {k} outputs (valid: 0..{k - 1})"
+                ) from None
+            raise ValueError(f"{fn}: targets contain {shown}, too large for a float64") from None
+    return np.array(out, dtype=np.float64).reshape(t.shape)
+
+
 def _targets(targets: Any, b: _Batch, fn: str, classes: bool = False) -> np.ndarray:
     """Targets as float64 (m, k), or int64 (m,) class indices when ``classes``."""
     if isinstance(targets, Value):
         raise TypeError(f"{fn}: targets must be numbers (a list or array), not a Value")
+    refuse_masked(targets, f"{fn}: targets")
     try:
         t = np.asarray(targets)
     except (TypeError, ValueError):
         raise TypeError(f"{fn}: targets must be a list or array of numbers") from None
+    if t.dtype == object:
+        t = _exact_ints(t, fn, b.k if classes else None)
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{fn}: targets must be numbers, got dtype {t.dtype}")
     if t.ndim == 0:
@@ -175,24 +202,39 @@ def _bce_term(p: Value, t: Any) -> Value:
     # log clamped at -100 like PyTorch, by clipping its argument to [e^-100, 1]: never -inf, never 0 * inf
     logp = p.clip(_LOG_FLOOR, 1.0).log()
     log1mp = (1.0 - p).clip(_LOG_FLOOR, 1.0).log()
-    return -(logp * t + log1mp * (1.0 - t))
+    # 0 - (...), not -(...): a zero loss (p = t = 0, p = t = 1) sums -100 * 0 = -0.0 and 0.0; negated it read -0.0
+    return 0.0 - (logp * t + log1mp * (1.0 - t))
 
 
 def binary_cross_entropy(predictions: Any, targets: Any, reduction: str = "mean") -> Value:
     """BCE on probabilities p in [0, 1]: -(t log p + (1 - t) log(1 - p)), each log clamped at -100 (as PyTorch).
 
     d/dp = (p - t) / (p (1 - p)); with a sigmoid output that makes dL/dz = p - t, the documents' dZ = A - Y.
-    PyTorch's backward floors p (1 - p) at 1e-12, so within 1e-12 of 0 or 1 its gradient is smaller than this one.
+    The gradient is always the derivative of the clamped loss.  PyTorch's backward is (p - t) / max(p (1 - p), 1e-12)
+    instead, which differs in two places.  Where p (1 - p) < 1e-12 but no log is clamped, its gradient is smaller than
+    the true one (this one).  Where a log is clamped (p < e^-100, or 1 - p < e^-100, i.e. p = 1), that term is flat,
+    so here only the other term is left: d/dp = (1 - t) / (1 - p) = 1 - t near 0 (0 for t = 1) and -t / p = -t at 1
+    (0 for t = 0), while PyTorch's stays at (p - t) / 1e-12 (-t * 1e12 at p = 0).  Through a sigmoid, which multiplies
+    by p (1 - p) < e^-100, both are ~0; for logits use binary_cross_entropy_with_logits, accurate in the tails.
     """
     return _elementwise(predictions, targets, reduction, "binary_cross_entropy", _bce_term, _check_probabilities)
 
 
 def _bce_logits_term(z: Value, t: Any) -> Value:
-    # softplus(z) - t z = z (1/2 - t) + s z/2 + log(1 + e^(-s z)) holds for s = +1 and for s = -1; s = sign(z)
+    # softplus(z) - t z = z ((1 + s)/2 - t) + log1p(e^(-s z)) holds for s = +1 and for s = -1; s = sign(z)
     # (+1 at 0) as a constant keeps e^(-s z) <= 1 (no overflow) and leaves no kink, so every derivative is right
-    # at z = 0 too (with abs(z), d2/dz2 came out 0 there instead of 1/4)
-    a = z * (np.where(z.data >= 0, 1.0, -1.0) if isinstance(z.data, np.ndarray) else (1.0 if z.data >= 0 else -1.0))
-    return z * (0.5 - t) + (a * 0.5 + ((-a).exp() + 1.0).log())
+    # at z = 0 too (with abs(z), d2/dz2 came out 0 there instead of 1/4).  (1 + s)/2 - t is 1 - t or -t, so nothing
+    # of size |z| is added and cancelled, and log1p keeps e^(-|z|) where log(1 + e^(-|z|)) rounded it away: the tail
+    # (loss and gradient ~e^-|z|, e.g. 4.2e-18 at z = -40, t = 0) keeps full precision up to |z| = 700
+    d = z.data
+    s: Any
+    c: Any
+    if isinstance(d, np.ndarray):
+        s = np.where(d >= 0, 1.0, -1.0)
+        c = np.where(d >= 0, 1.0 - t, -t)
+    else:
+        s, c = (1.0, 1.0 - t) if d >= 0 else (-1.0, -t)
+    return z * c + (z * -s).exp().log1p()
 
 
 def binary_cross_entropy_with_logits(predictions: Any, targets: Any, reduction: str = "mean") -> Value:
@@ -248,9 +290,10 @@ def cross_entropy(predictions: Any, targets: Any, reduction: str = "mean") -> Va
     else:
         assert b.rows is not None
         for row, ci in zip(b.rows, c.tolist()):
-            Mi = max(z.data for z in row)
-            if not math.isfinite(Mi):
-                Mi = 0.0
+            # M as in the batch path (np.max): NaN if any logit is, inf kept (then z - M is NaN or -inf, as there
+            # and in PyTorch: a +inf logit makes every gradient NaN); a NaN is not always max()'s answer
+            data = [z.data for z in row]
+            Mi = math.nan if any(x != x for x in data) else max(data)
             lse = autograd.sum([(z - Mi).exp() for z in row]).log() + Mi
             terms.append(lse - row[ci])
     return _reduce(terms, b.m, reduction)

@@ -93,7 +93,8 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.step: params[{i}] now holds a batch; parameters must be scalars")
         g = _grads(self.params)
         self.t += 1
-        x = self._update(x, g)
+        with np.errstate(all="ignore"):  # a diverging run overflows to inf/nan silently, as float arithmetic does
+            x = self._update(x, g)
         _assign_floats(self.params, x.tolist())
 
     def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:

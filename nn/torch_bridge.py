@@ -1,4 +1,5 @@
-"""Take a model to PyTorch and back: ``to_torch(mlp)`` and ``from_torch(sequential)``.
+"""Take a model to PyTorch and back: ``to_torch(mlp)`` (or a Layer, or a Sequential of them) and
+``from_torch(sequential)``.
 
 An ``MLP`` is the ``torch.nn.Sequential`` ``Linear, act, Linear, act, ...`` in float64: layer l's
 ``Linear.weight`` is W[l] (shape (nout, nin), row j = ``neurons[j].w``) and ``Linear.bias`` is b[l].
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .layers import LEAKY_SLOPE, MLP, Layer
+from .layers import LEAKY_SLOPE, MLP, Layer, Sequential
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -27,14 +28,29 @@ def _torch() -> Any:
 
 
 def _layers(model: Any) -> list[Layer]:
-    if isinstance(model, MLP):
-        return list(model.layers)
-    if isinstance(model, Layer):
-        return [model]
-    raise TypeError(
-        f"to_torch(model): model must be an nn.MLP or nn.Layer, got {type(model).__name__}; "
-        "BatchNorm/Dropout and custom modules have no exact torch counterpart here"
-    )
+    """The Layers a model applies in order: a Layer, an MLP, or a Sequential of those (nested too)."""
+    if not isinstance(model, (Layer, MLP, Sequential)):
+        raise TypeError(
+            f"to_torch(model): model must be an nn.MLP, nn.Layer or nn.Sequential of them, got {type(model).__name__}; "
+            "custom modules have no exact torch counterpart here"
+        )
+    layers: list[Layer] = []
+    todo: list[Any] = [model]  # a stack, children pushed in reverse (a recursive inner function: a reference cycle)
+    while todo:
+        part = todo.pop()
+        if isinstance(part, Layer):
+            layers.append(part)
+        elif isinstance(part, (MLP, Sequential)):
+            todo.extend(reversed(part.layers))
+        else:
+            raise TypeError(
+                f"to_torch(model): the model holds a {type(part).__name__}, which has no exact torch counterpart "
+                "here; only Layers and MLPs (in Sequentials) convert"
+            )
+    for name, p in model.named_parameters():
+        if p.shape != ():
+            raise ValueError(f"to_torch(model): parameter {name} holds a batch of shape {p.shape}, not a number")
+    return layers
 
 
 def to_torch(model: Any) -> Any:
@@ -128,6 +144,11 @@ def from_torch(seq: Any) -> MLP:
     specs: list[tuple[Any, str, list[float] | None]] = []  # (Linear, activation, prelu slopes)
     for i, mod in enumerate(mods):
         if isinstance(mod, torch.nn.Linear):
+            if mod.in_features < 1 or mod.out_features < 1:
+                raise ValueError(
+                    f"from_torch(seq): seq[{i}] is Linear({mod.in_features}, {mod.out_features}); every layer needs "
+                    "at least one input and one unit"
+                )
             if mod.bias is None:
                 raise ValueError(f"from_torch(seq): seq[{i}] is Linear without a bias; every unit has a bias here")
             if specs and specs[-1][0].out_features != mod.in_features:

@@ -18,6 +18,9 @@ from typing import Any
 import numpy as np
 
 from autograd import Value, no_grad
+from autograd.config import check_flag
+
+from .layers import Layer, refuse_masked
 
 __all__ = ["History", "accuracy", "fit", "predict"]
 
@@ -81,19 +84,26 @@ class History:
 
 
 def _dense(model: Any) -> list[Any]:
-    """The model's layers of neurons, in order: an MLP's layers; a Sequential's Layers, and those of the MLPs and
-    Sequentials inside it, skipping BatchNorm/Dropout."""
-    layers: list[Any] = []
-    todo = list(getattr(model, "layers", ()))[::-1]  # a stack: a recursive inner function would be a reference cycle
-    while todo:
-        layer = todo.pop()
-        if hasattr(layer, "neurons"):
-            layers.append(layer)
-        else:
-            todo.extend(list(getattr(layer, "layers", ()))[::-1])
+    """The model's layers of neurons (``nn.Layer``), in order: an MLP's layers, a Sequential's (inside nested MLPs and
+    Sequentials too), a bare Layer, or those of a user's Module in the order its attributes were assigned (as
+    PyTorch registers sub-modules).  The first gives the input width, the last the output activation."""
+    named = getattr(model, "named_modules", None)
+    layers = [mod for _, mod in named() if isinstance(mod, Layer)] if callable(named) else []
     if not layers:
-        raise TypeError(f"model must be an nn.MLP or nn.Sequential of nn.Layer, got {type(model).__name__}")
+        raise TypeError(
+            "model must be an nn.Module with at least one nn.Layer (an MLP, a Sequential, a Layer, or a Module of "
+            f"your own built from them), got {type(model).__name__}"
+        )
     return layers
+
+
+def _outputs(outs: Any) -> list[Value]:
+    """``model(x)`` as a list of Values: a model of one output may return the Value itself."""
+    if isinstance(outs, Value):
+        return [outs]
+    if isinstance(outs, (list, tuple)) and outs and all(isinstance(o, Value) for o in outs):
+        return list(outs)
+    raise TypeError(f"model(x) must return a Value or a list of Values (one per output), got {type(outs).__name__}")
 
 
 def _nin(model: Any) -> int:
@@ -105,6 +115,7 @@ def _output_activation(model: Any) -> str:
 
 
 def _check_X(model: Any, X: Any, name: str = "X") -> np.ndarray:
+    refuse_masked(X, name)
     try:
         X = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
@@ -120,6 +131,7 @@ def _check_X(model: Any, X: Any, name: str = "X") -> np.ndarray:
 
 
 def _check_y(y: Any, m: int, name: str = "y") -> np.ndarray:
+    refuse_masked(y, name)
     y = np.asarray(y)
     if y.dtype.kind == "b":
         y = y.astype(np.float64)  # True/False labels are the classes 1/0, as the losses read them
@@ -139,7 +151,7 @@ def scores(model: Any, X: Any) -> np.ndarray:
     model.eval()  # dropout off, batch norm on running statistics
     try:
         with no_grad():
-            outs = model(X)
+            outs = _outputs(model(X))
     finally:
         if training:
             model.train()
@@ -228,6 +240,12 @@ def _optimizer(optimizer: Any, model: Any, lr: float | None) -> Any:
             raise TypeError(f"optimizer must be a name {tuple(OPTIMIZERS)} or an nn.optim optimizer, got {optimizer!r}")
         if lr is not None:
             raise ValueError("lr is only used with an optimizer given by name; set it on the optimizer instead")
+        held = getattr(optimizer, "params", None)
+        if isinstance(held, list) and held and not {id(p) for p in model.parameters()} & {id(p) for p in held}:
+            raise ValueError(
+                "the optimizer holds none of this model's parameters (made from another model?), so fit would "
+                "train nothing: pass optimizer=nn.optim.Adam(model.parameters(), ...)"
+            )
         return optimizer
     from . import optim
 
@@ -260,12 +278,12 @@ def batch_loss(
     """
     target = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
     if not batched:
-        rows = [model([float(v) for v in x]) for x in X]
+        rows = [_outputs(model([float(v) for v in x])) for x in X]
         value = loss_fn([r[0] for r in rows] if len(rows[0]) == 1 else rows, target)
         if not isinstance(value, Value):
             raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
         return value, np.array([[v.data for v in r] for r in rows], dtype=np.float64)
-    outs = model(X)
+    outs = _outputs(model(X))
     value = loss_fn(outs[0] if len(outs) == 1 else outs, target)
     if not isinstance(value, Value):
         raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
@@ -290,6 +308,8 @@ def fit(
 ) -> History:
     """Minimise ``loss(model(X_batch), y_batch)`` with ``optimizer`` for ``epochs`` passes over the data.
 
+    ``model``: an MLP, a Sequential, a Layer or a user's Module built from Layers (see ``_dense``).
+
     Each step: zero the gradients, build one graph for the whole batch (``model(X_batch)`` in batch mode),
     ``backward()``, ``optimizer.step()``.  ``batch_size=None`` is full batch; otherwise the rows are shuffled
     each epoch with ``seed``.  ``loss``: a callable ``loss(outputs, y)`` (outputs = the single output Value, or
@@ -313,9 +333,7 @@ def fit(
             raise TypeError("validation_data must be a tuple (X_val, y_val)")
         Xv = _check_X(model, validation_data[0], "validation_data X")
         yv = _check_y(validation_data[1], Xv.shape[0], "validation_data y")
-    for flag, setting in (("progress", progress), ("batched", batched)):
-        if not isinstance(setting, (bool, int, np.bool_)):
-            raise TypeError(f"{flag} must be True or False, got {type(setting).__name__}")
+    progress, batched = check_flag(progress, "progress"), check_flag(batched, "batched")
     from .data import _seed
 
     rng = np.random.default_rng(_seed(seed))

@@ -100,6 +100,7 @@ INSTRUCTIONS: dict[str, tuple[int, Callable[..., Any], Callable[..., float]]] = 
     "rpow": (1, lambda a: 2.0 ** a.tanh(), lambda a: 2.0 ** math.tanh(a)),
     "exp": (1, lambda a: (-(a * a)).exp(), lambda a: math.exp(-(a * a))),
     "log": (1, lambda a: (1.0 + a * a).log(), lambda a: math.log(1.0 + a * a)),
+    "log1p": (1, lambda a: (a * a).log1p(), lambda a: math.log1p(a * a)),
     "sqrt": (1, lambda a: (1.0 + a * a).sqrt(), lambda a: math.sqrt(1.0 + a * a)),
     "tanh": (1, lambda a: a.tanh(), math.tanh),
     "sigmoid": (1, lambda a: a.sigmoid(), _sigmoid),

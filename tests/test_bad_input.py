@@ -654,3 +654,33 @@ def test_second_fuzz_findings_raise_named_errors() -> None:
     state["running_var.0"] = -1.0
     _raises(ValueError, r"running_var.0 \(got -1.0; a variance cannot be negative\)", lambda: bn.load_state_dict(state))
     assert bn.running_var == [1.0, 1.0]  # refused as a whole: nothing loaded
+
+
+def test_sets_are_refused_where_order_pairs_terms_up() -> None:
+    xs = [Value(1.0), Value(10.0)]
+    for call, what in (
+        (lambda: ag.dot({3.0, 1.0}, xs), "dot"),
+        (lambda: ag.dot(xs, {3.0, 1.0}), "dot"),
+        (lambda: ag.linear([[1.0, 2.0]], set(xs)), "linear"),
+        (lambda: ag.linear([{1.0, 2.0}], xs), "linear weights"),
+        (lambda: ag.gradcheck(lambda a, b: a * b, {1.0, 2.0}), "xs"),
+        (lambda: ag.numeric_grad(lambda a, b: a * b, frozenset({1.0, 2.0})), "xs"),
+    ):
+        with pytest.raises(TypeError, match=what):
+            call()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ag.grad(Value(1.0) * 2, [Value(1.0)], create_graph=-1),
+        lambda: ag.to_dot(Value(1.0) * 2, show_edge_grads=5),
+        lambda: nn.data.train_test_split(np.zeros((4, 2)), np.zeros(4), stratify=5),
+        lambda: nn.fit(nn.MLP(2, [1]), np.zeros((4, 2)), np.zeros(4), progress=5),
+        lambda: nn.fit(nn.MLP(2, [1]), np.zeros((4, 2)), np.zeros(4), batched=-1),
+        lambda: ag.gradcheck(lambda a: a, [1.0], verbose="yes"),
+    ],
+)
+def test_on_off_arguments_take_true_false_or_one_zero_only(call: Any) -> None:
+    with pytest.raises(TypeError, match="must be True or False"):
+        call()

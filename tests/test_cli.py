@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,7 @@ def test_digits_writes_predictions_instead_of_a_boundary(tmp_path: Path, capsys:
         (["--test-size", "0.999"], "test_size"),
         (["--hidden", "100000000"], "MAX_UNITS"),
         (["--epochs", "99999999999"], "MAX_EPOCHS"),
+        (["--dataset", "digits", "--samples", "100", "--noise", "0.5"], "--samples, --noise only apply"),
     ],
 )
 def test_flag_values_the_library_refuses_are_usage_errors(
@@ -160,3 +162,16 @@ def test_without_dot_the_graph_is_written_as_dot_text(
     assert (tmp_path / "graph.dot").read_text(encoding="utf-8").startswith("digraph")
     captured = capsys.readouterr()
     assert "apt-get install graphviz" in captured.err and "graph.dot" in captured.out
+
+
+def test_a_diverging_run_says_so_in_one_line_and_writes_no_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # shown each time: numpy's overflow warnings may not hide behind a filter
+        assert main(["train", "--lr", "1e308", "--epochs", "3", "--no-progress", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "python -m nn: warning: training stopped" in err and "Traceback" not in err
+    assert "encountered" not in err and "RuntimeWarning" not in err  # numpy's overflow/invalid warnings
+    assert err.rstrip().endswith("but no model: try a smaller --lr") and "training diverged" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]

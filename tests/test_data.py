@@ -136,6 +136,9 @@ def test_digits_without_sklearn_names_the_extra(monkeypatch: pytest.MonkeyPatch)
         (lambda: data.blobs(centers=0), ValueError, "centers"),
         (lambda: data.blobs(features=0), ValueError, "features"),
         (lambda: data.xor(noise="x"), TypeError, "noise"),
+        (lambda: data.spiral(noise=1e308), ValueError, "noise must be a number from 0 to 1e"),
+        (lambda: data.moons(noise=1e101), ValueError, "noise"),
+        (lambda: data.blobs(std=1e308), ValueError, "std"),
     ],
 )
 def test_bad_arguments(call, exc, match) -> None:  # type: ignore[no-untyped-def]
@@ -209,3 +212,8 @@ def test_stratified_split_has_the_size_asked_for(sizes: tuple[int, ...], test_si
     for c, n in enumerate(sizes):
         assert abs((y_test == c).sum() - k * n / m) < 1 + 1e-9  # each class within one of its share
         assert (y_train == c).sum() >= 1
+
+
+def test_the_largest_noise_allowed_still_gives_finite_data() -> None:
+    for X, _ in (data.spiral(noise=1e100), data.moons(noise=1e100), data.circles(noise=1e100), data.blobs(std=1e100)):
+        assert np.isfinite(X).all()

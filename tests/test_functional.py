@@ -7,6 +7,7 @@ closed form), so each order is checked by an oracle one level below it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,12 @@ HIGHER: dict[str, tuple[Callable[[Any], Any], list[Callable[[float], float]], An
     "neg": (lambda v: -v, [lambda x: -1.0, lambda x: 0.0, lambda x: 0.0], reals(-10, 10), "max1"),
     "square_mul": (lambda v: v * v * v, [lambda x: 3 * x * x, lambda x: 6 * x, lambda x: 6.0], reals(-10, 10), "max1"),
     "log": (lambda v: v.log(), [lambda x: 1 / x, lambda x: -1 / x**2, lambda x: 2 / x**3], reals(0.05, 100), "abs"),
+    "log1p": (
+        lambda v: v.log1p(),
+        [lambda x: 1 / (1 + x), lambda x: -1 / (1 + x) ** 2, lambda x: 2 / (1 + x) ** 3],
+        reals(-0.8, 100),
+        "max1",
+    ),
     "sqrt": (
         lambda v: v.sqrt(),
         [lambda x: 0.5 * x**-0.5, lambda x: -0.25 * x**-1.5, lambda x: 0.375 * x**-2.5],
@@ -307,3 +314,29 @@ def test_an_unused_batch_input_gets_zeros_of_its_shape_in_both_modes() -> None:
     assert isinstance(graph, Value) and graph.shape == (3,)
     np.testing.assert_array_equal(plain, np.zeros(3))
     np.testing.assert_array_equal(graph.data, np.zeros(3))
+
+
+def test_derivative_passes_keyword_and_non_numeric_arguments_through() -> None:
+    """As jax.grad does: keyword arguments and non-numbers go to f unchanged; only argument argnum is the variable."""
+    d_scaled = ag.derivative(lambda v, k=2.0: v * k)
+    assert d_scaled(1.0) == 2.0 and d_scaled(1.0, k=3.0) == 3.0
+    d_mode = ag.derivative(lambda v, mode: v * v if mode == "square" else v, order=2)
+    assert d_mode(3.0, "square") == 2.0 and d_mode(3.0, "identity") == 0.0
+    d_other = ag.derivative(lambda a, b: a * b.tanh(), argnum=1)  # b is the variable, a a constant Value
+    assert d_other(2.0, 0.5) == pytest.approx(2.0 * (1.0 - math.tanh(0.5) ** 2), rel=1e-15)
+    assert ag.derivative(lambda v: 5.0)(2.0) == 0.0  # a constant function
+
+
+@pytest.mark.parametrize(
+    ("f", "arg", "words"),
+    [
+        (lambda v: "a", 1.0, "f must return a Value (or a number), not str"),
+        (lambda v: None, 1.0, "f must return a Value (or a number), not NoneType"),
+        (lambda v: True, 1.0, "f must return a Value (or a number), not bool"),
+        (lambda v: v, "z", "argument 0, the variable, must be a real number"),
+        (lambda v: v, None, "argument 0, the variable, must be a real number"),
+    ],
+)
+def test_derivative_says_which_side_is_wrong(f: Any, arg: Any, words: str) -> None:
+    with pytest.raises(TypeError, match=re.escape(words)):
+        ag.derivative(f)(arg)

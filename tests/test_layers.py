@@ -198,6 +198,11 @@ def test_auto_init_depends_on_activation() -> None:
     assert nn.init.resolve_init("auto", "relu") == "he_normal"
     assert nn.init.resolve_init("auto", "tanh") == "xavier_uniform"
     assert nn.init.resolve_init("Glorot", "relu") == "xavier_uniform"
+    for bad in (None, "swish", object()):
+        with pytest.raises(ValueError, match="activation must be one of"):
+            nn.init.resolve_init("auto", bad)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="activation must be one of"):
+            nn.init.init_weights(2, 3, "he", activation=bad)  # type: ignore[arg-type]
 
 
 def test_bad_inputs() -> None:
@@ -222,8 +227,19 @@ def test_bad_inputs() -> None:
         nn.MLP(2, [3], output_activation="softmax")
     with pytest.raises(TypeError, match="list of layer widths"):
         nn.MLP(2, 3)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="non-empty"):
+    with pytest.raises(ValueError, match="at least one layer width"):
         nn.MLP(2, [])
+    for bad in (b"\x02\x01", "21", {3, 1}):
+        with pytest.raises(TypeError, match="list of layer widths"):
+            nn.MLP(2, bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="sequence"):
+        model(b"ab")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="non-negative"):
+        nn.MLP(2, [3], seed=-1)
+    as_array = nn.MLP(2, np.array([3, 1]), seed=0)  # type: ignore[arg-type]
+    assert as_array.sizes == [3, 1] and [p.data for p in as_array.parameters()] == [
+        p.data for p in nn.MLP(2, [3, 1], seed=0).parameters()
+    ]
     with pytest.raises(ValueError, match="at least 1"):
         nn.MLP(2, [3, 0])
     with pytest.raises(TypeError, match="nin"):

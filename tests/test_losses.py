@@ -268,3 +268,139 @@ def test_cross_entropy_with_a_masked_logit_is_the_same_over_a_batch() -> None:
     assert batch.data == pytest.approx(expected, rel=1e-12) and per_sample.data == pytest.approx(expected, rel=1e-12)
     for j in range(3):
         np.testing.assert_allclose(cols[j].grad, [rows[i][j].grad for i in range(3)], rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------- tails, signed zeros, non-finite logits, huge ints
+_TAIL_Z = [20.0, 40.0, 100.0, 700.0, -20.0, -40.0, -100.0, -700.0]
+_TAIL_T = [0.0, 0.3, 1.0]
+
+
+def _softplus_tail(z: float, t: float) -> tuple[float, float]:
+    """softplus(z) - t z and its derivative sigmoid(z) - t for |z| >= 20 from the series of log1p(u), u = e^-|z|
+    <= 2.1e-9 (u - u^2/2 + u^3/3 is exact in float64 there): no log1p, no cancellation."""
+    u = math.exp(-abs(z))
+    tail = u - u * u / 2 + u**3 / 3
+    if z >= 0:
+        return z - t * z + tail, (1.0 - t) - u / (1.0 + u)
+    return -t * z + tail, u / (1.0 + u) - t
+
+
+@pytest.mark.parametrize("mode", ["scalar", "batch"])
+def test_bce_with_logits_keeps_the_tail(mode: str) -> None:
+    """Loss and gradient ~e^-|z| (4.2e-18 at z = -40, t = 0) were 0: z/2 + log(1 + e^-|z|) rounded the tail away."""
+    pairs = [(z, t) for z in _TAIL_Z for t in _TAIL_T]
+    want = [_softplus_tail(z, t) for z, t in pairs]
+    if mode == "scalar":
+        got = []
+        for z, t in pairs:
+            v = Value(z)
+            loss = nn.binary_cross_entropy_with_logits(v, [t], reduction="sum")
+            loss.backward()
+            got.append((loss.data, v.grad))
+    else:
+        got = []
+        for z, t in pairs:  # each value alone: a sum over mixed pairs would hide a 1e-18 term beside 700
+            v = Value(np.array([z, z]))
+            loss = nn.binary_cross_entropy_with_logits(v, np.array([t, t]), reduction="sum")
+            got.append((loss.data / 2, None))
+        zs = Value(np.array([z for z, _ in pairs]))
+        nn.binary_cross_entropy_with_logits(zs, np.array([t for _, t in pairs]), reduction="sum").backward()
+        got = [(value, float(g)) for (value, _), g in zip(got, zs.grad)]
+    for (z, t), (value, grad), (want_value, want_grad) in zip(pairs, got, want):
+        assert value == pytest.approx(want_value, rel=1e-12, abs=0), (z, t, "loss")
+        assert grad == pytest.approx(want_grad, rel=1e-12, abs=0), (z, t, "gradient")
+    torch = pytest.importorskip("torch")
+    zt = torch.tensor([z for z, _ in pairs], dtype=torch.float64, requires_grad=True)
+    tt = torch.tensor([t for _, t in pairs], dtype=torch.float64)
+    ref = torch.nn.functional.binary_cross_entropy_with_logits(zt, tt, reduction="none")
+    ref.sum().backward()
+    for (z, t), (value, grad), ref_value, ref_grad in zip(pairs, got, ref.tolist(), zt.grad.tolist()):
+        # PyTorch computes (1 - t) z - log_sigmoid(z), which cancels to 0 for z <= -40, t = 0, and sigmoid(z) - t,
+        # which cancels to 0 for z >= 40, t = 1: there the closed form above is the oracle
+        if not (z < 0 and t == 0):
+            assert value == pytest.approx(ref_value, rel=1e-12, abs=0), (z, t, "loss vs torch")
+        if not (z > 0 and t == 1):
+            assert grad == pytest.approx(ref_grad, rel=1e-12, abs=0), (z, t, "gradient vs torch")
+
+
+@pytest.mark.parametrize("p", [0.0, 1e-50, 1.0])
+@pytest.mark.parametrize("t", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("mode", ["scalar", "batch"])
+def test_bce_where_a_log_is_clamped(p: float, t: float, mode: str) -> None:
+    """p = 0 or p = 1e-50 < e^-100: loss 100 t, gradient 1 - t (the t log p term is clamped flat, so 0 for t = 1);
+    p = 1: loss 100 (1 - t), gradient -t.  A zero loss is +0.0, as in PyTorch (it was -0.0)."""
+    v = Value(p) if mode == "scalar" else Value(np.array([p, p]))
+    loss = nn.binary_cross_entropy(v, [t] if mode == "scalar" else np.array([t, t]))
+    loss.backward()
+    clamped_log_weight, grad = (1.0 - t, -t) if p == 1.0 else (t, 1.0 - t)
+    assert loss.data == pytest.approx(100.0 * clamped_log_weight, rel=1e-15, abs=0)
+    assert math.copysign(1.0, loss.data) == 1.0, "a zero loss is +0.0"
+    m = 1 if mode == "scalar" else 2
+    np.testing.assert_array_equal(v.grad, grad / m)
+    torch = pytest.importorskip("torch")
+    pt = torch.tensor([p], dtype=torch.float64, requires_grad=True)
+    ref = torch.nn.functional.binary_cross_entropy(pt, torch.tensor([t], dtype=torch.float64))
+    ref.backward()
+    # torch's log(1 - p) is log1p(-p): 1e-50 at p = 1e-50, t = 0, where ours is 0 (1 - 1e-50 rounds to 1)
+    assert loss.data == pytest.approx(ref.item(), rel=1e-12, abs=1e-45)
+    assert math.copysign(1.0, ref.item()) == 1.0
+    # the docstring's claim: PyTorch's gradient is (p - t) / max(p (1 - p), 1e-12), here (p - t) / 1e-12
+    assert pt.grad.item() == pytest.approx((p - t) / 1e-12, rel=1e-6, abs=1e-30)
+
+
+_NON_FINITE_ROWS = [
+    ([math.inf, 0.0, 1.0], 0),
+    ([math.inf, 0.0, 1.0], 1),
+    ([math.inf, -math.inf, 0.0], 2),
+    ([math.inf, math.inf, 0.0], 0),
+    ([-math.inf, 0.0, 1.0], 0),
+    ([-math.inf, 0.0, 1.0], 1),
+    ([-math.inf, -math.inf, -math.inf], 0),
+    ([math.nan, 0.0, 1.0], 1),
+    ([1.0, 0.0, math.nan], 0),
+    ([-math.inf, math.nan, math.inf], 1),
+]
+
+
+@pytest.mark.parametrize(("row", "c"), _NON_FINITE_ROWS)
+def test_cross_entropy_with_non_finite_logits_is_the_same_per_sample_and_over_a_batch(row: list[float], c: int) -> None:
+    """A +inf logit gave NaN gradients over a batch (as in PyTorch) but [nan, 0, 0] per sample (M = 0 there):
+    each row with a well-behaved second row, whose gradients must stay finite and equal in both layouts."""
+    Z = np.array([row, [1.0, 2.0, 3.0]])
+    cs = [c, 2]
+    rows = [[Value(float(z)) for z in r] for r in Z]
+    cols = [Value(Z[:, j].copy()) for j in range(3)]
+    per_sample, batch = nn.cross_entropy(rows, cs, reduction="sum"), nn.cross_entropy(cols, cs, reduction="sum")
+    per_sample.backward()
+    batch.backward()
+    g_rows = np.array([[v.grad for v in r] for r in rows])
+    g_cols = np.column_stack([v.grad for v in cols])
+    np.testing.assert_array_equal(g_rows, g_cols)  # NaN where NaN, bit for bit elsewhere
+    assert per_sample.data == batch.data or (math.isnan(per_sample.data) and math.isnan(batch.data))
+    torch = pytest.importorskip("torch")
+    zt = torch.tensor(Z, dtype=torch.float64, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(zt, torch.tensor(cs), reduction="none")
+    ref.sum().backward()
+    np.testing.assert_allclose(g_rows, zt.grad.numpy(), rtol=1e-12, atol=1e-15)  # equal_nan, inf == inf
+    np.testing.assert_allclose(per_sample.data, ref.sum().item(), rtol=1e-12)
+
+
+def test_huge_int_targets_are_out_of_range_not_a_dtype_error() -> None:
+    """numpy keeps [0, 10**30] as objects: a TypeError "got dtype object" instead of the promised ValueError."""
+    rows = [[Value(0.1), Value(0.2)]] * 2
+    for targets in ([0, 10**30], [0, -(10**30)], [10**400, 1], [0, -(10**400)], [[0], [10**30]], [0, 2**64]):
+        with pytest.raises(ValueError, match=r"class index .* out of range for 2 outputs"):
+            nn.cross_entropy(rows, targets)
+    p = [Value(0.1), Value(0.2)]
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+        nn.binary_cross_entropy(p, [0, 10**30])
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+        nn.binary_cross_entropy_with_logits(p, [0, -(10**30)])
+    with pytest.raises(ValueError, match="labels"):
+        nn.hinge_loss(p, [1, 10**30])
+    assert nn.mse_loss(p, [0, 10**30]).data == nn.mse_loss(p, [0, 1e30]).data  # a huge target is still a number
+    for fn in (nn.mse_loss, nn.binary_cross_entropy, nn.hinge_loss, nn.binary_cross_entropy_with_logits):
+        with pytest.raises(ValueError, match=r"targets contain .*int of 1329 bits\), too large for a float64"):
+            fn(p, [0, 10**400])
+        with pytest.raises(TypeError, match="targets must be numbers"):
+            fn(p, [None, 1])

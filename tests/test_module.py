@@ -194,6 +194,13 @@ def test_batchnorm_bad_input() -> None:
         nn.BatchNorm(2, momentum=1.5)
     with pytest.raises(ValueError, match="eps"):
         nn.BatchNorm(2, eps=0.0)
+    for kwargs in ({"momentum": True}, {"eps": True}, {"momentum": "0.1"}, {"eps": None}):
+        with pytest.raises(TypeError, match=f"{next(iter(kwargs))} must be a real number"):
+            nn.BatchNorm(2, **kwargs)  # type: ignore[arg-type]
+    for name in (123, None, np.array([1])):
+        with pytest.raises(TypeError, match="name must be a str"):
+            nn.Dropout(0.5, name=name)  # type: ignore[arg-type]
+    assert nn.Dropout(0.5, name="drop").name == "drop"
 
 
 # ---------------------------------------------------------------- Dropout

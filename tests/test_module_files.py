@@ -410,6 +410,10 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     refused(tmp_path / "pipe", "not a regular file")
 
 
+def test_a_directory_is_refused_by_its_path(tmp_path: Path) -> None:
+    refused(tmp_path, "is a directory")
+
+
 def test_saving_past_the_load_limit_warns_how_to_load_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(nn.io, "MAX_BYTES", 1000)
     model = nn.Layer(10, 10)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import assert_close, away_from_zero, central_diff, reals, same_float
+from helpers import assert_close, away_from_zero, central_diff, close, reals, same_float
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,6 +32,7 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[[float], float], Callable[
     "neg": (lambda v: -v, lambda x: -x, lambda x: -1.0, reals(-1e3, 1e3), 5, "max1"),
     "exp": (lambda v: v.exp(), math.exp, math.exp, reals(-30, 30), 5, "max1"),
     "log": (lambda v: v.log(), math.log, lambda x: 1.0 / x, reals(1e-3, 1e6), 5, "abs"),
+    "log1p": (lambda v: v.log1p(), math.log1p, lambda x: math.exp(-math.log1p(x)), reals(-0.9, 1e6), 5, "max1"),
     "sqrt": (lambda v: v.sqrt(), math.sqrt, lambda x: 0.5 * x**-0.5, reals(1e-3, 1e6), 5, "abs"),
     "tanh": (lambda v: v.tanh(), math.tanh, lambda x: 1.0 / math.cosh(x) ** 2, reals(-15, 15), 5, "max1"),
     "sigmoid": (
@@ -124,9 +125,9 @@ def test_op_names() -> None:
     x, y = Value(1.5), Value(0.5)
     expected = {
         "+": x + y, "-": x - y, "*": x * y, "/": x / y, "**": x**y, "neg": -x, "exp": x.exp(), "log": x.log(),
-        "sqrt": x.sqrt(), "tanh": x.tanh(), "sigmoid": x.sigmoid(), "relu": x.relu(), "leaky_relu": x.leaky_relu(),
-        "abs": abs(x), "sin": x.sin(), "cos": x.cos(), "clip": x.clip(0, 1), "sum": ag.sum([x, y]),
-        "mean": Value(np.array([1.0, 2.0])).mean(), "dot": ag.dot([x], [y]),
+        "log1p": x.log1p(), "sqrt": x.sqrt(), "tanh": x.tanh(), "sigmoid": x.sigmoid(), "relu": x.relu(),
+        "leaky_relu": x.leaky_relu(), "abs": abs(x), "sin": x.sin(), "cos": x.cos(), "clip": x.clip(0, 1),
+        "sum": ag.sum([x, y]), "mean": Value(np.array([1.0, 2.0])).mean(), "dot": ag.dot([x], [y]),
     }  # fmt: skip
     for op, node in expected.items():
         assert node.op == op
@@ -293,6 +294,7 @@ BATCH_OPS: dict[str, Callable[..., Any]] = {
     "tanh": lambda a, b: (a * b + 0.3).tanh(),
     "sigmoid": lambda a, b: (a - b).sigmoid() * b,
     "exp_log": lambda a, b: (a * a + 1.0).log() + (-(b * b)).exp(),
+    "log1p": lambda a, b: (a * a).log1p() * b + (b * b * 1e-20).log1p() * 1e20,
     "sqrt_div": lambda a, b: (a * a + 0.5).sqrt() / (1.0 + b * b),
     "rdiv_rsub": lambda a, b: 2.0 / (1.0 + a * a) - (3.0 - b),
     "pow": lambda a, b: (1.5 + a.sin()) ** b.tanh() + (a * a + 1.0) ** 1.5 + 2.0**b,
@@ -386,6 +388,11 @@ def _no_warnings(fn: Callable[[], Any]) -> Any:
         (lambda v: v.exp(), -1000.0, 0.0, 0.0),
         (lambda v: v.log(), 0.0, -math.inf, math.inf),
         (lambda v: v.log(), -1.0, math.nan, -1.0),
+        (lambda v: v.log1p(), -1.0, -math.inf, math.inf),
+        (lambda v: v.log1p(), -2.0, math.nan, -1.0),
+        (lambda v: v.log1p(), 1e-300, 1e-300, 1.0),
+        (lambda v: v.log1p(), math.inf, math.inf, 0.0),
+        (lambda v: v.log1p(), -math.inf, math.nan, 0.0),
         (lambda v: v.sqrt(), 0.0, 0.0, math.inf),
         (lambda v: v.sqrt(), -1.0, math.nan, math.nan),
         (lambda v: v.tanh(), 1000.0, 1.0, 0.0),
@@ -464,6 +471,33 @@ def test_ieee_value_pow_value() -> None:
 
     values = _no_warnings(run)
     assert math.isnan(values[0]) and values[1] == math.inf and math.isnan(values[2]) and values[3] == math.inf
+
+
+@pytest.mark.parametrize("x", [-1.0, -2.0, -1e300, -math.inf, math.inf, math.nan, 1e-300, -1e-300, 5e-324, 1e-10, -0.5])
+def test_log1p_ieee_edges_and_tiny_arguments(x: float) -> None:
+    """log1p(x) and 1/(1+x) as numpy gives them (-inf at -1, nan below, no exception or warning), the same bits per
+    sample and over a batch; for tiny x the series x - x^2/2 + x^3/3 (log(1 + x) gives 0 for 1e-300: 1 + x is 1)."""
+    with np.errstate(all="ignore"):
+        want_y, want_d = float(np.log1p(np.float64(x))), float(1.0 / (1.0 + np.float64(x)))
+    v = Value(x)
+    y = _no_warnings(v.log1p)
+    if abs(x) < 1e-8:
+        assert_close(y.data, x - x * x / 2 + x**3 / 3, 1e-15, 0, "log1p vs its series")
+        assert not close((Value(x) + 1.0).log().data, y.data, 1e-12, 0), "log(1 + x) would pass too"
+    assert same_float(y.data, want_y), (y.data, want_y)
+    assert same_float(y.local_grads[0], want_d), (y.local_grads[0], want_d)
+    b = Value(np.array([x, x, 0.25]))
+    yb = _no_warnings(b.log1p)
+    assert same_float(yb.data[0], y.data) and same_float(yb.data[1], y.data)
+    assert same_float(yb.local_grads[0][0], want_d)
+    _no_warnings(lambda: (y.backward(), yb.sum().backward()))
+    assert same_float(b.grad[0], v.grad) and same_float(v.grad, 0.0 + want_d)  # a leaf's grad starts at +0.0
+    if x > -1 and math.isfinite(x):  # the graph rule: the same first derivative, then -1/(1+x)^2
+        w = Value(x)
+        (d1,) = ag.grad(w.log1p(), [w], create_graph=True)
+        (d2,) = ag.grad(d1, [w])
+        assert_close(d1.data, want_d, 1e-15, 0)
+        assert_close(d2, -(want_d**2), 1e-15, 0)
 
 
 def test_ieee_exact_saturation() -> None:

@@ -73,6 +73,7 @@ UNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], st.SearchStrategy
     "neg": (lambda x: -x, lambda x: -x, real),
     "exp": (lambda x: x.exp(), torch.exp, wide),
     "log": (lambda x: x.log(), torch.log, pos),
+    "log1p": (lambda x: x.log1p(), torch.log1p, st.one_of(st.floats(-0.9, 5), st.floats(-1e-200, 1e-200))),
     "sqrt": (lambda x: x.sqrt(), torch.sqrt, pos),
     "tanh": (lambda x: x.tanh(), torch.tanh, wide),
     "sigmoid": (lambda x: x.sigmoid(), torch.sigmoid, wide),
@@ -183,10 +184,11 @@ def test_unary_op_batch_matches_torch(name: str) -> None:
 
 
 def test_edge_points_match_torch() -> None:
-    """Kinks and IEEE edges: relu/abs/clip at their corners, log(0), sqrt(0), 0**c, exp overflow."""
+    """Kinks and IEEE edges: relu/abs/clip at their corners, log(0), log1p(-1), sqrt(0), 0**c, exp overflow."""
     cases = [
         ("relu", 0.0), ("abs", 0.0), ("leaky_relu", 0.0), ("clip", -1.5), ("clip", 2.0),
-        ("log", 0.0), ("log", -1.0), ("sqrt", 0.0), ("sqrt", -1.0), ("exp", 1000.0), ("exp", -1000.0),
+        ("log", 0.0), ("log", -1.0), ("log1p", -1.0), ("log1p", -2.0), ("log1p", 1e-300), ("log1p", math.inf),
+        ("log1p", -math.inf), ("sqrt", 0.0), ("sqrt", -1.0), ("exp", 1000.0), ("exp", -1000.0),
         ("tanh", 1000.0), ("tanh", -1000.0), ("sigmoid", 1000.0), ("sigmoid", -1000.0),
         ("pow_const", 0.0), ("pow_const", -2.0), ("pow_neg", 0.0), ("pow_int", 0.0), ("rdiv_const", 0.0),
         ("rpow_const", 2000.0),
@@ -213,11 +215,11 @@ def test_edge_points_match_torch() -> None:
 
 # ------------------------------------------------------------------ random graphs
 GRAPH_UNARY = [
-    "neg", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "sin", "cos", "clip",
+    "neg", "exp", "log", "log1p", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "sin", "cos", "clip",
     "pow_const", "rpow_const", "add_const", "rsub_const", "mul_const", "div_const", "rdiv_const",
 ]  # fmt: skip
 GRAPH_BINARY = ["add", "sub", "mul", "div", "pow", "sum3", "dot"]
-GUARDED = {"log", "sqrt", "pow_const", "rdiv_const"}  # applied to |x| + 0.5 to stay in the domain
+GUARDED = {"log", "log1p", "sqrt", "pow_const", "rdiv_const"}  # applied to |x| + 0.5 to stay in the domain
 
 
 class Engine:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import nn
+from autograd import Value
 from nn import data
 from nn.train import History, default_loss
 
@@ -291,3 +292,90 @@ def test_fit_reads_bool_labels_and_names_a_wrong_optimizer_argument() -> None:
         nn.fit(nn.MLP(2, [4, 1]), X, y, optimizer=nn.optim.Adam, progress=False)
     with pytest.raises(TypeError, match=r"must hold numbers.*dtype <U1"):
         nn.fit(nn.MLP(2, [4, 1]), X, np.array(["a"] * 40), progress=False)
+
+
+class _Net(nn.Module):
+    """A user's own model, as a PyTorch user writes one: two Layers, called in the order they were assigned."""
+
+    def __init__(self, one_value: bool = False) -> None:
+        self.hidden = nn.Layer(2, 8, activation="tanh", name="hidden", rng=3)
+        self.out = nn.Layer(8, 1, activation="linear", name="out", rng=4)
+        self.one_value = one_value
+
+    def __call__(self, x: Any) -> Any:
+        outs = self.out(self.hidden(x))
+        return outs[0] if self.one_value else outs
+
+
+@pytest.mark.parametrize("one_value", [False, True])
+def test_fit_trains_a_users_module_as_the_same_sequential(one_value: bool) -> None:
+    X, y = data.moons(60, noise=0.1, seed=2)
+    net = _Net(one_value)
+    twin = nn.Sequential(nn.Layer(2, 8, activation="tanh", rng=3), nn.Layer(8, 1, activation="linear", rng=4))
+    assert [p.data for p in net.parameters()] == [p.data for p in twin.parameters()]
+    for model in (net, twin):
+        nn.fit(model, X, y, epochs=20, batch_size=16, lr=0.05, progress=False)
+    np.testing.assert_allclose([p.data for p in net.parameters()], [p.data for p in twin.parameters()], rtol=1e-12)
+    assert nn.accuracy(net, X, y) == nn.accuracy(twin, X, y)
+    np.testing.assert_array_equal(nn.predict(net, X), nn.predict(twin, X))
+    assert default_loss(net) == "bce_with_logits"
+
+
+def test_a_bare_layer_is_logistic_regression() -> None:
+    X, y = data.blobs(n=80, centers=2, std=0.6, seed=4)
+    model = nn.Layer(2, 1, activation="linear", rng=0)
+    nn.fit(model, X, y, epochs=100, lr=0.1, progress=False)
+    w, b = np.array([p.data for p in model.neurons[0].w]), model.neurons[0].b.data
+    np.testing.assert_array_equal(nn.predict(model, X), (X @ w + b > 0).astype(int))
+    assert nn.accuracy(model, X, y) >= 0.95
+
+
+def test_a_model_without_layers_is_refused_by_name() -> None:
+    class Empty(nn.Module):
+        def __call__(self, x: Any) -> Any:
+            return x
+
+    for model in (Empty(), nn.BatchNorm(2), object()):
+        with pytest.raises(TypeError, match=r"at least one nn\.Layer .* got (Empty|BatchNorm|object)"):
+            nn.fit(model, np.zeros((4, 2)), np.zeros(4), progress=False)
+
+    class Bad(nn.Module):
+        def __init__(self) -> None:
+            self.layer = nn.Layer(2, 1)
+
+        def __call__(self, x: Any) -> Any:
+            return "not a Value"
+
+    with pytest.raises(TypeError, match="must return a Value or a list of Values"):
+        nn.predict(Bad(), np.zeros((4, 2)))
+
+
+_MASKED_X = np.ma.masked_array([[1.0, 2.0], [3.0, 1e9]], mask=[[0, 0], [0, 1]])
+_MASKED_CALLS = {
+    "model(X)": lambda m: m(_MASKED_X),
+    "model(row)": lambda m: m(_MASKED_X[1]),
+    "predict": lambda m: nn.predict(m, _MASKED_X),
+    "fit": lambda m: nn.fit(m, _MASKED_X, [0, 1], epochs=1, progress=False),
+    "fit y": lambda m: nn.fit(m, _MASKED_X.data, np.ma.masked_array([0, 1], mask=[0, 1]), epochs=1, progress=False),
+    "split": lambda m: data.train_test_split(_MASKED_X, [0, 1]),
+    "loss targets": lambda m: nn.mse_loss(Value(np.ones(2)), np.ma.masked_array([1.0, 5.0], mask=[0, 1])),
+}
+
+
+@pytest.mark.parametrize("call", list(_MASKED_CALLS))
+def test_masked_arrays_are_refused_rather_than_read_without_their_mask(call: str) -> None:
+    with pytest.raises(TypeError, match="masked array, whose mask would be lost"):
+        _MASKED_CALLS[call](nn.MLP(2, [1], seed=0))
+
+
+def test_an_optimizer_of_another_model_is_refused_before_training() -> None:
+    X, y = data.moons(20, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="none of this model's parameters"):
+        nn.fit(model, X, y, optimizer=nn.optim.SGD(nn.MLP(2, [4, 1]).parameters(), lr=0.1), progress=False)
+    assert [p.data for p in model.parameters()] == before
+    frozen_first_layer = nn.optim.SGD(model.layers[1].parameters(), lr=0.1)  # a part of the model is fine
+    nn.fit(model, X, y, optimizer=frozen_first_layer, epochs=3, progress=False)
+    assert [p.data for p in model.layers[0].parameters()] == before[: len(model.layers[0].parameters())]
+    assert [p.data for p in model.layers[1].parameters()] != before[len(model.layers[0].parameters()) :]
