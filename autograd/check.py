@@ -106,7 +106,7 @@ class GradcheckResult:
 
     @property
     def abs_errors(self) -> list[float]:
-        return [abs(a - n) for a, n in zip(self.analytic, self.numeric)]
+        return [abs(a - n) if a != n else 0.0 for a, n in zip(self.analytic, self.numeric)]  # inf == inf: 0
 
     @property
     def rel_errors(self) -> list[float]:

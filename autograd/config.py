@@ -43,7 +43,7 @@ def _change(name: str, step: int) -> None:
 
 def check_flag(value: Any, name: str) -> bool:
     """An on/off argument as a bool: True/False (numpy's too) or 1/0; anything else is a TypeError naming it."""
-    if isinstance(value, (bool, np.bool_)) or (type(value) is int and value in (0, 1)):
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r}")
 

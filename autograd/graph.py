@@ -376,22 +376,29 @@ class Graph:
     ) -> str:
         """Render to a file and return its path, as graphviz's ``render`` names it.
 
-        The file is ``outfile``, else ``filename`` (default ``"graph"``), with ``directory`` joined in front.  The
-        format is ``format``, else ``self.format``, else the file's extension, else svg; the extension is added when
-        the name lacks it (``render("g", format="png")`` writes ``g.png``).  ``view=True`` opens it in the system's
-        viewer.  ``cleanup`` is accepted for graphviz's sake: no DOT source is written beside the drawing.
+        The file is ``filename`` (default ``"graph"``) with ``directory`` joined in front, or exactly ``outfile``.
+        The format is ``format``, else ``self.format``, else the file's extension, else svg; the extension is added
+        to a ``filename`` that lacks it (``render("g", format="png")`` writes ``g.png``).  ``view=True`` opens the
+        file in the system's viewer.  ``cleanup`` is accepted for graphviz's sake: no DOT source is written beside
+        the drawing.
         """
-        if filename is not None and outfile is not None:
-            raise ValueError("give render a filename or an outfile, not both: it writes only the drawing")
-        name = "graph" if filename is None and outfile is None else (outfile if filename is None else filename)
+        view, _ = check_flag(view, "view"), check_flag(cleanup, "cleanup")
+        if outfile is not None and (filename is not None or directory is not None):
+            raise ValueError("outfile is the exact path of the drawing: give it alone, without filename or directory")
+        if isinstance(directory, str) and directory.lower() in _FORMATS and not os.path.isdir(directory):
+            raise ValueError(
+                f"render's second argument is the directory, as in graphviz, and there is no directory {directory!r}; "
+                f"for the format pass format={directory!r}"
+            )
+        name = outfile if outfile is not None else ("graph" if filename is None else filename)
         path = _file_path(name, directory)
         ext = os.path.splitext(path)[1].lstrip(".").lower()
         chosen = format if format is not None else self.format
         if chosen is None:
-            fmt = ext if ext in ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps") else "svg"
+            fmt = ext if ext in _FORMATS else "svg"
         else:
             fmt = _check_format(chosen).lower()
-        if ext != fmt:
+        if ext != fmt and outfile is None:
             path = f"{path}.{fmt}"
         write_atomic(path, self.pipe(fmt))
         if view:
@@ -424,6 +431,9 @@ class Graph:
             return None
 
     _repr_image_svg_xml = _repr_svg_  # graphviz's name for it
+
+
+_FORMATS = ("svg", "png", "pdf", "jpg", "jpeg", "gif", "ps", "eps")  # read from a file name's extension
 
 
 def _file_path(filename: Any, directory: Any) -> str:

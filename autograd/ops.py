@@ -166,11 +166,12 @@ def _div_graph(node: Any) -> tuple[Any, ...]:
 
 def _pow_graph(node: Any) -> tuple[Any, ...]:
     """The first-order rule's conventions kept (d/dx = 0 where y == 0, d/dy = 0 where x == 0 and y >= 0), by putting
-    1 in place of x where y * x^(y-1) or x^y ln x would be 0 * inf = NaN (only at x == 0): no NaN, and elsewhere the
-    results keep their dependence on x, so d/dy (d/dx x^y) = x^(y-1) (1 + y ln x) holds at y == 0 too."""
+    1 in place of x where y * x^(y-1) or x^y ln x would be 0 * inf = NaN (x == 0, or 1/x overflowing): no NaN in the
+    first derivatives, and elsewhere they keep their dependence on x, so d/dy (d/dx x^y) = x^(y-1) (1 + y ln x)
+    holds at y == 0 too.  (Higher x-derivatives at y == 0 overflow to NaN for |x| < ~1e-154, as in PyTorch.)"""
     x, y = node.inputs
-    with np.errstate(invalid="ignore"):
-        no_dx = np.asarray((y.data == 0.0) & (x.data == 0.0), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        no_dx = np.asarray((y.data == 0.0) & ~np.isfinite(1.0 / np.asarray(x.data, dtype=np.float64)), dtype=np.float64)
         no_dy = np.asarray((x.data == 0.0) & (y.data >= 0.0), dtype=np.float64)
     base_dx = x * (1.0 - no_dx) + no_dx if no_dx.any() else x
     base_dy = x * (1.0 - no_dy) + no_dy if no_dy.any() else x

@@ -83,7 +83,7 @@ def _unwrap(d: Any) -> Any:
 
 
 def _as_array(x: np.ndarray, what: str) -> Data:
-    if isinstance(x, np.ma.MaskedArray):
+    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
         raise TypeError(f"{what} is a masked array, whose mask would be lost: use x.compressed() or x.filled(value)")
     if x.dtype.kind not in "iuf":
         raise TypeError(f"{what} must hold real numbers, got a numpy array of dtype {x.dtype}")

@@ -77,10 +77,10 @@ def resolve_init(init: str, activation: str) -> str:
     """The canonical scheme name for ``init`` (an alias or ``auto``) given the layer's activation."""
     if not isinstance(init, str):
         raise TypeError(f"init must be a scheme name, one of {INITS}, got {type(init).__name__}")
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS} (it picks the 'auto' scheme), got {activation!r}")
     name = init.lower()
     if name == "auto":
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS} to pick the 'auto' scheme, got {activation!r}")
         return "he_normal" if activation in _RELU_LIKE else "xavier_uniform"
     name = _ALIASES.get(name, name)
     if name not in _SCHEMES:

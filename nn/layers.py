@@ -51,8 +51,8 @@ def _check_count(n: Any, name: str) -> int:
 
 
 def refuse_masked(x: Any, what: str) -> None:
-    """A TypeError for a numpy masked array: np.asarray would drop its mask and use the hidden values."""
-    if isinstance(x, np.ma.MaskedArray):
+    """A TypeError for a numpy masked array with masked entries: np.asarray would use the hidden values."""
+    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
         raise TypeError(f"{what} is a masked array, whose mask would be lost: use x.compressed() or x.filled(value)")
 
 

@@ -47,6 +47,13 @@ def _layers(model: Any) -> list[Layer]:
                 f"to_torch(model): the model holds a {type(part).__name__}, which has no exact torch counterpart "
                 "here; only Layers and MLPs (in Sequentials) convert"
             )
+    for i in range(1, len(layers)):
+        if any(layers[i] is earlier for earlier in layers[:i]):
+            raise ValueError("to_torch(model): a Layer is used twice; two torch Linear modules would not share it")
+        if layers[i].nin != layers[i - 1].nout:
+            raise ValueError(
+                f"to_torch(model): layer {i} takes {layers[i].nin} inputs, the layer before gives {layers[i - 1].nout}"
+            )
     for name, p in model.named_parameters():
         if p.shape != ():
             raise ValueError(f"to_torch(model): parameter {name} holds a batch of shape {p.shape}, not a number")

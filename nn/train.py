@@ -20,6 +20,7 @@ import numpy as np
 from autograd import Value, no_grad
 from autograd.config import check_flag
 
+from .init import ACTIVATIONS
 from .layers import Layer, refuse_masked
 
 __all__ = ["History", "accuracy", "fit", "predict"]
@@ -111,6 +112,11 @@ def _nin(model: Any) -> int:
 
 
 def _output_activation(model: Any) -> str:
+    """The last Layer's activation, unless the model declares ``output_activation`` (a user's Module that applies,
+    say, a sigmoid in its ``__call__`` after a linear Layer)."""
+    declared = getattr(model, "output_activation", None)
+    if isinstance(declared, str) and declared in ACTIVATIONS:
+        return declared
     return str(_dense(model)[-1].neurons[0].activation)
 
 
@@ -133,6 +139,13 @@ def _check_X(model: Any, X: Any, name: str = "X") -> np.ndarray:
 def _check_y(y: Any, m: int, name: str = "y") -> np.ndarray:
     refuse_masked(y, name)
     y = np.asarray(y)
+    if y.dtype == object:  # e.g. an int beyond int64 among the labels
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except OverflowError:
+            raise ValueError(f"{name} holds a number too large for a float64") from None
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must hold numbers (class labels or targets), got an array of objects") from None
     if y.dtype.kind == "b":
         y = y.astype(np.float64)  # True/False labels are the classes 1/0, as the losses read them
     if y.dtype.kind not in "iuf":

@@ -679,8 +679,16 @@ def test_sets_are_refused_where_order_pairs_terms_up() -> None:
         lambda: nn.fit(nn.MLP(2, [1]), np.zeros((4, 2)), np.zeros(4), progress=5),
         lambda: nn.fit(nn.MLP(2, [1]), np.zeros((4, 2)), np.zeros(4), batched=-1),
         lambda: ag.gradcheck(lambda a: a, [1.0], verbose="yes"),
+        lambda: ag.grad(Value(1.0) * 2, [Value(1.0)], create_graph=np.int64(2)),
     ],
 )
 def test_on_off_arguments_take_true_false_or_one_zero_only(call: Any) -> None:
     with pytest.raises(TypeError, match="must be True or False"):
         call()
+
+
+def test_numpy_ones_and_zeros_are_flags_too() -> None:
+    x = Value(1.5)
+    (g,) = ag.grad(x * x, [x], create_graph=np.int64(1))
+    assert isinstance(g, Value) and g.data == 3.0
+    assert ag.grad(x * x, [x], create_graph=np.int8(0)) == (3.0,)

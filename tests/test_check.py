@@ -114,7 +114,9 @@ def test_gradcheck_fails_where_either_derivative_is_nan() -> None:
     assert not ag.gradcheck(lambda a: a.exp(), [1.0], eps=1e3, verbose=False)  # numeric inf against e
     assert not ag.GradcheckResult([-5.0], [math.inf], 1e-5, 1e-8)
     assert not ag.GradcheckResult([math.inf], [-math.inf], 1e-5, 1e-8)
-    assert ag.GradcheckResult([math.inf, 1.0], [math.inf, 1.0], 1e-5, 1e-8)  # as numpy.isclose
+    same_inf = ag.GradcheckResult([math.inf, 1.0], [math.inf, 1.0], 1e-5, 1e-8)
+    assert same_inf and same_inf.abs_errors == [0.0, 0.0]  # as numpy.isclose
+    assert "below" in str(same_inf) and str(same_inf).endswith("True")  # the table agrees with the verdict
 
 
 def test_gradcheck_tolerances() -> None:

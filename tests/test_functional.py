@@ -263,7 +263,9 @@ def _pow_partials(x: float, y: float) -> tuple[float, float]:
     return dx, dy
 
 
-@pytest.mark.parametrize(("x", "y"), [(0.0, 2.0), (0.0, 0.0), (0.0, 0.5), (0.0, 3.0), (2.0, 0.0), (1.5, 2.5)])
+@pytest.mark.parametrize(
+    ("x", "y"), [(0.0, 2.0), (0.0, 0.0), (0.0, 0.5), (0.0, 3.0), (2.0, 0.0), (1.5, 2.5), (1e-310, 0.0), (5e-324, 0.0)]
+)
 def test_pow_of_two_values_keeps_its_conventions_with_create_graph(x: float, y: float) -> None:
     """create_graph=True must give what the first-order rule gives where x**y meets 0 (it gave NaN: 0 * log 0)."""
     expected = _pow_partials(x, y)

@@ -298,8 +298,14 @@ def test_file_names_that_name_no_file_are_refused(tmp_path, monkeypatch) -> None
             graph.save(bad)
         with pytest.raises(ValueError, match="names no file"):
             graph.render(bad)
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="outfile is the exact path"):
         graph.render("a.svg", outfile="b.svg")
+    with pytest.raises(ValueError, match="outfile is the exact path"):
+        graph.render(outfile="b.svg", directory=str(tmp_path))
+    with pytest.raises(ValueError, match=r"second argument is the directory.*format='png'"):
+        graph.render("g", "png")  # the order before graphviz's: (filename, format)
+    with pytest.raises(TypeError, match="view must be True or False"):
+        graph.render("v.svg", view="no")
     assert os.listdir(tmp_path) == []
 
 
@@ -330,6 +336,8 @@ def test_save_and_render_take_graphvizs_arguments(tmp_path, monkeypatch) -> None
     assert graph.render(sub / "f", format="svg").endswith("f.svg")  # an explicit format wins
     graph.format = None
     assert graph.render(outfile=sub / "o.png") == str(sub / "o.png") and (sub / "o.png").read_bytes()[:4] == b"\x89PNG"
+    assert graph.render(outfile=sub / "o2.png", format="svg") == str(sub / "o2.png")  # exactly that path
+    assert b"<svg" in (sub / "o2.png").read_bytes()
     opened = []
     monkeypatch.setattr("graphviz.view", opened.append)
     assert graph.render(sub / "v.svg", view=True) == opened[0] == str(sub / "v.svg")

@@ -202,7 +202,8 @@ def test_auto_init_depends_on_activation() -> None:
         with pytest.raises(ValueError, match="activation must be one of"):
             nn.init.resolve_init("auto", bad)  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="activation must be one of"):
-            nn.init.init_weights(2, 3, "he", activation=bad)  # type: ignore[arg-type]
+            nn.init.init_weights(2, 3, "auto", activation=bad)  # type: ignore[arg-type]
+        assert nn.init.resolve_init("he", bad) == "he_normal"  # a named scheme does not depend on it
 
 
 def test_bad_inputs() -> None:

@@ -49,3 +49,11 @@ def test_from_torch_refuses_an_empty_linear_layer_by_position(nin: int, nout: in
     seq = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(nin, nout))
     with pytest.raises(ValueError, match=rf"seq\[2\] is Linear\({nin}, {nout}\)"):
         nn.from_torch(seq)
+
+
+def test_to_torch_refuses_a_sequential_that_would_not_run_or_would_untie_weights() -> None:
+    with pytest.raises(ValueError, match="layer 1 takes 4 inputs, the layer before gives 3"):
+        nn.to_torch(nn.Sequential(nn.Layer(2, 3), nn.Layer(4, 1)))
+    shared = nn.Layer(3, 3, activation="tanh")
+    with pytest.raises(ValueError, match="used twice"):
+        nn.to_torch(nn.Sequential(shared, shared))

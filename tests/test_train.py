@@ -379,3 +379,37 @@ def test_an_optimizer_of_another_model_is_refused_before_training() -> None:
     nn.fit(model, X, y, optimizer=frozen_first_layer, epochs=3, progress=False)
     assert [p.data for p in model.layers[0].parameters()] == before[: len(model.layers[0].parameters())]
     assert [p.data for p in model.layers[1].parameters()] != before[len(model.layers[0].parameters()) :]
+
+
+def test_a_users_module_may_declare_its_output_activation() -> None:
+    """A sigmoid applied in __call__ after a linear Layer: the model says so, and predict thresholds at 0.5."""
+
+    class SigmoidOut(nn.Module):
+        output_activation = "sigmoid"
+
+        def __init__(self) -> None:
+            self.hidden = nn.Layer(2, 16, activation="tanh", rng=0)
+            self.out = nn.Layer(16, 1, activation="linear", rng=1)
+
+        def __call__(self, x: Any) -> Any:
+            return [z.sigmoid() for z in self.out(self.hidden(x))]
+
+    X, y = data.moons(200, noise=0.1, seed=0)
+    model = SigmoidOut()
+    assert default_loss(model) == "bce"
+    nn.fit(model, X, y, epochs=200, lr=0.05, progress=False)
+    p = np.array([model(list(row))[0].data for row in X])
+    np.testing.assert_array_equal(nn.predict(model, X), (p > 0.5).astype(int))
+    assert nn.accuracy(model, X, y) == np.mean((p > 0.5) == (y > 0.5)) >= 0.95
+
+
+def test_masked_arrays_with_nothing_masked_are_plain_arrays() -> None:
+    X = np.ma.array(np.random.default_rng(0).normal(size=(6, 2)))
+    model = nn.MLP(2, [3, 1], seed=0)
+    np.testing.assert_array_equal(nn.predict(model, X), nn.predict(model, X.data))
+    assert data.train_test_split(X, np.arange(6))[0].shape == (4, 2)
+
+
+def test_a_huge_int_label_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="too large for a float64"):
+        nn.fit(nn.MLP(2, [1]), np.zeros((4, 2)), [0, 1, 0, 10**400], progress=False)
