@@ -143,7 +143,7 @@ def derivative(f: Callable[..., Any], order: int = 1, argnum: int = 0) -> Callab
         for i, a in enumerate(args):
             if i == argnum and not isinstance(a, Value):
                 xs[i] = Value(as_data(a, f"derivative: argument {argnum}, the variable,"))
-            elif isinstance(a, (numbers.Real, np.ndarray)) and not isinstance(a, (bool, Value)):
+            elif isinstance(a, (numbers.Real, np.ndarray)) and not isinstance(a, bool):
                 xs[i] = Value(a)
         out = f(*xs, **kwargs)
         if not isinstance(out, Value):

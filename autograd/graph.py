@@ -382,7 +382,8 @@ class Graph:
         file in the system's viewer.  ``cleanup`` is accepted for graphviz's sake: no DOT source is written beside
         the drawing.
         """
-        view, _ = check_flag(view, "view"), check_flag(cleanup, "cleanup")
+        view = check_flag(view, "view")
+        check_flag(cleanup, "cleanup")
         if outfile is not None and (filename is not None or directory is not None):
             raise ValueError("outfile is the exact path of the drawing: give it alone, without filename or directory")
         if isinstance(directory, str) and directory.lower() in _FORMATS and not os.path.isdir(directory):

@@ -82,9 +82,14 @@ def _unwrap(d: Any) -> Any:
     return d.d if type(d) is _Reduce else d
 
 
-def _as_array(x: np.ndarray, what: str) -> Data:
+def refuse_masked(x: Any, what: str) -> None:
+    """A TypeError for a numpy masked array with masked entries: np.asarray would use the hidden values."""
     if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
         raise TypeError(f"{what} is a masked array, whose mask would be lost: use x.compressed() or x.filled(value)")
+
+
+def _as_array(x: np.ndarray, what: str) -> Data:
+    refuse_masked(x, what)
     if x.dtype.kind not in "iuf":
         raise TypeError(f"{what} must hold real numbers, got a numpy array of dtype {x.dtype}")
     if x.ndim == 0:

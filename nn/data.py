@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from autograd.config import check_flag
+from autograd.value import refuse_masked
 
-from .layers import refuse_masked
 from .limits import check_size
 
 __all__ = ["blobs", "circles", "digits", "moons", "spiral", "train_test_split", "xor"]

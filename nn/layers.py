@@ -24,7 +24,7 @@ import numpy as np
 
 import autograd
 from autograd import Value
-from autograd.value import as_data
+from autograd.value import as_data, refuse_masked
 
 from .init import ACTIVATIONS, init_weights, make_rng
 from .limits import check_size
@@ -48,12 +48,6 @@ def _check_count(n: Any, name: str) -> int:
     if n < 1:
         raise ValueError(f"{name} must be at least 1, got {n}")
     return check_size(int(n), name, "MAX_UNITS")
-
-
-def refuse_masked(x: Any, what: str) -> None:
-    """A TypeError for a numpy masked array with masked entries: np.asarray would use the hidden values."""
-    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
-        raise TypeError(f"{what} is a masked array, whose mask would be lost: use x.compressed() or x.filled(value)")
 
 
 def as_inputs(x: Any, nin: int) -> list[Any]:

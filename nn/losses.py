@@ -25,8 +25,7 @@ import numpy as np
 import autograd
 from autograd import Value
 from autograd.nary import pick
-
-from .layers import refuse_masked
+from autograd.value import refuse_masked
 
 __all__ = [
     "binary_cross_entropy",

@@ -47,9 +47,9 @@ def _layers(model: Any) -> list[Layer]:
                 f"to_torch(model): the model holds a {type(part).__name__}, which has no exact torch counterpart "
                 "here; only Layers and MLPs (in Sequentials) convert"
             )
+    if len({id(layer) for layer in layers}) < len(layers):
+        raise ValueError("to_torch(model): a Layer is used twice; two torch Linear modules would not share it")
     for i in range(1, len(layers)):
-        if any(layers[i] is earlier for earlier in layers[:i]):
-            raise ValueError("to_torch(model): a Layer is used twice; two torch Linear modules would not share it")
         if layers[i].nin != layers[i - 1].nout:
             raise ValueError(
                 f"to_torch(model): layer {i} takes {layers[i].nin} inputs, the layer before gives {layers[i - 1].nout}"

@@ -19,9 +19,10 @@ import numpy as np
 
 from autograd import Value, no_grad
 from autograd.config import check_flag
+from autograd.value import refuse_masked
 
 from .init import ACTIVATIONS
-from .layers import Layer, refuse_masked
+from .layers import Layer
 
 __all__ = ["History", "accuracy", "fit", "predict"]
 
