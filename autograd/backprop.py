@@ -98,7 +98,7 @@ def backward(root: Value, grad: Any = 1.0) -> None:
         while stack:
             v = pop()
             a = v._a
-            if type(a) is tuple:
+            if a.__class__ is tuple:  # cheaper than type(a) in CPython 3.11
                 for p in a:
                     if p._a is not None:
                         n = p._n
@@ -137,7 +137,7 @@ def backward(root: Value, grad: Any = 1.0) -> None:
             v = pop()
             g = v._grad
             a = v._a
-            if type(a) is tuple:
+            if a.__class__ is tuple:  # cheaper than type(a) in CPython 3.11
                 rule = v._b  # an n-ary node may bring all its contributions at once
                 for p, c in zip(a, (g * d for d in v._da) if rule is None else rule(g)):
                     if p._a is not None:

@@ -1,7 +1,8 @@
 """Switches that change how ops record the graph: ``no_grad`` and ``detect_anomaly``.
 
 Each switch is per thread.  ``FLAGS.special`` is True while any thread has a switch on (``FLAGS.on``
-counts them); while it is False (the usual case) ops skip the per-thread lookup altogether.
+counts them); while it is False (the usual case) ops skip the per-thread lookup altogether, and
+``Value``'s inlined ``+`` and ``*`` are in place (see ``on_special_change``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,19 @@ def _change(name: str, step: int) -> None:
     setattr(_local, name, before + step)
     with _lock:
         FLAGS.on += step
-        FLAGS.special = FLAGS.on > 0
+        special = FLAGS.on > 0
+        if special != FLAGS.special:
+            FLAGS.special = special
+            for hook in _on_special:
+                hook(special)
+
+
+_on_special: list[Callable[[bool], None]] = []
+
+
+def on_special_change(hook: Callable[[bool], None]) -> None:
+    """Call ``hook(FLAGS.special)`` each time it changes, before the block of the switch that changed it runs."""
+    _on_special.append(hook)
 
 
 def check_flag(value: Any, name: str) -> bool:
