@@ -1,6 +1,7 @@
 # make demo  - set up .venv and run the main demo
 # make test  - set up .venv and run lint, type checks, the tests and the notebooks
 # make bench - the benchmarks in bench/ (needs the bench extra: micrograd; torch if installed)
+# make bench-instructions - the 1e5 chain's instructions and cache misses per node under cachegrind (needs valgrind)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ WITH_TORCH ?= 0
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: demo test lint pytest bench setup system clean
+.PHONY: demo test lint pytest bench bench-instructions setup system clean
 
 setup: $(STAMP)
 
@@ -43,6 +44,10 @@ test: lint pytest
 bench: setup
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) bench/run_all.py
+
+bench-instructions: setup
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) bench/instructions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -739,7 +739,7 @@ class BatchValue(Value):
     """A Value holding a batch: ``Value(array)`` makes one, and assigning ``data`` switches between the two.
 
     Its own class so that ``+`` and ``*`` of two scalar Values, the bulk of a scalar graph, tell a scalar
-    from a batch with the one check ``type(other) is Value``.  Every op accepts both.
+    from a batch with the one check ``other.__class__ is Value``.  Every op accepts both.
     """
 
     __slots__ = ()

@@ -64,3 +64,26 @@ def test_interleaved_samples_every_workload_until_enough() -> None:
     medians = common.interleaved({"a": a, "b": b}, repeats=4, min_seconds=0.0, sample_seconds=0.0)
     assert set(medians) == {"a", "b"} and all(t >= 0 for t in medians.values())
     assert calls == {"a": 5, "b": 5}  # one warm-up call, then one call per sample: 4 samples each
+
+
+def test_instructions_script_runs_every_engine_and_counts_per_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counted workload runs in each engine; a run builds n nodes, so per node is (3 runs - 1 run) / 2n."""
+    import instructions
+
+    for engine in instructions.ENGINES:
+        instructions.run_chain(engine, 200, 2)
+    summary = """==1== I   refs:      1,999,474,897
+==1== I1  misses:          120,000
+==1== D1  misses:       12,895,691  ( 11,629,402 rd   +   1,266,289 wr)
+==1== LLd misses:          566,262  (     85,291 rd   +     480,971 wr)
+==1== LL misses:           587,679  (    106,708 rd   +     480,971 wr)"""
+    assert instructions.parse_summary(summary) == {
+        "instructions": 1_999_474_897,
+        "L1 data misses": 12_895_691,
+        "last-level misses": 587_679,
+    }
+    with pytest.raises(RuntimeError, match="I   refs"):
+        instructions.parse_summary("valgrind: command not found")
+    names = instructions.COUNTERS.values()
+    monkeypatch.setattr(instructions, "counted", lambda e, n, reps: dict.fromkeys(names, 1000 + 7 * reps * n))
+    assert set(instructions.per_node("ours", 50).values()) == {7.0}
