@@ -2,7 +2,7 @@
 
 Each switch is per thread.  ``FLAGS.special`` is True while any thread has a switch on (``FLAGS.on``
 counts them); while it is False (the usual case) ops skip the per-thread lookup altogether, and
-``Value``'s inlined ``+`` and ``*`` are in place (see ``on_special_change``).
+``Value``'s inlined ``+`` and ``*`` skip even that test (see ``on_special_change``).
 """
 
 from __future__ import annotations

@@ -286,7 +286,7 @@ def _pow_values(x: Any, y: Any) -> tuple[Any, Any, Any]:
 
 
 def _add(a: Value, other: Any) -> Value:
-    """a + other for every case but two scalar Values outside switches (``Value.__add__``, see ``_use_inlined``)."""
+    """a + other for every case but two scalar Values outside switches (``Value.__add__``, see ``_inline``)."""
     if isinstance(other, Value):
         x, y = a._data, other._data
         _check_batches(x, y)
@@ -300,7 +300,7 @@ def _add(a: Value, other: Any) -> Value:
 
 
 def _mul(a: Value, other: Any) -> Value:
-    """a * other for every case but two scalar Values outside switches (``Value.__mul__``, see ``_use_inlined``)."""
+    """a * other for every case but two scalar Values outside switches (``Value.__mul__``, see ``_inline``)."""
     if isinstance(other, Value):
         x, y = a._data, other._data
         _check_batches(x, y)
@@ -461,7 +461,7 @@ class Value:
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other: Any) -> Value:
         """d(a+b)/da = 1, d(a+b)/db = 1."""
-        if other.__class__ is Value:  # two scalars (a batch is a BatchValue): inlined; cheaper than type(other)
+        if other.__class__ is _SCALAR:  # two scalars (a batch is a BatchValue), no switch on: inlined
             x = self._data
             y = other._data
             v = _new(Value)
@@ -518,7 +518,7 @@ class Value:
 
     def __mul__(self, other: Any) -> Value:
         """d(ab)/da = b, d(ab)/db = a."""
-        if other.__class__ is Value:  # two scalars (a batch is a BatchValue): inlined; cheaper than type(other)
+        if other.__class__ is _SCALAR:  # two scalars (a batch is a BatchValue), no switch on: inlined
             x = self._data
             y = other._data
             v = _new(Value)
@@ -820,16 +820,22 @@ def zero_grad(values: Iterable[Value]) -> None:
         v._grad = 0.0
 
 
-_INLINED = {name: Value.__dict__[name] for name in ("__add__", "__radd__", "__mul__", "__rmul__")}
-_GENERAL = {"__add__": _add, "__radd__": _add, "__mul__": _mul, "__rmul__": _mul}
+class _Never(Value):
+    """A class nothing is an instance of: what the inlined ``+`` and ``*`` test for while a switch is on."""
+
+    __slots__ = ()
 
 
-def _use_inlined(inlined: bool) -> None:
-    """Value's ``+`` and ``*``: the inlined ones record a node without asking whether a switch is on, so while
-    any thread has ``no_grad`` or ``detect_anomaly`` on, the general ones (which ask, per thread) take their place.
-    Checking ``FLAGS`` in every ``+`` and ``*`` instead cost 1.5% of a long chain's instructions."""
-    for name, f in (_INLINED if inlined else _GENERAL).items():
-        setattr(Value, name, f)
+_SCALAR: type[Value] = Value  # the class of a Value the inlined ``+`` and ``*`` take: see ``_inline``
 
 
-on_special_change(lambda special: _use_inlined(not special))
+def _inline(inlined: bool) -> None:
+    """Turn the inlined ``+`` and ``*`` on or off.  They record a node without asking whether a switch is on, so
+    while any thread has ``no_grad`` or ``detect_anomaly`` on, their class test fails and the general ops (which
+    ask, per thread) run instead.  Asking in every ``+`` and ``*`` cost 1.5% of a long chain's instructions;
+    rebinding a module global, unlike replacing methods on the class, costs nothing elsewhere."""
+    global _SCALAR
+    _SCALAR = Value if inlined else _Never
+
+
+on_special_change(lambda special: _inline(not special))

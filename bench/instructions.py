@@ -47,7 +47,8 @@ def counted(engine: str, n: int, reps: int) -> dict[str, int]:
     """Whole-process counts of ``run_chain(engine, n, reps)`` under cachegrind."""
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=/dev/null"]
     cmd += [sys.executable, __file__, "--one", engine, str(n), str(reps)]
-    return parse_summary(subprocess.run(cmd, check=True, capture_output=True, text=True).stderr)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # string hashes move dict and GC work by ~1% between processes
+    return parse_summary(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stderr)
 
 
 def parse_summary(err: str) -> dict[str, int]:
