@@ -39,18 +39,16 @@ def _change(name: str, step: int) -> None:
     setattr(_local, name, before + step)
     with _lock:
         FLAGS.on += step
-        special = FLAGS.on > 0
-        if special != FLAGS.special:
-            FLAGS.special = special
-            for hook in _on_special:
-                hook(special)
+        FLAGS.special = special = FLAGS.on > 0
+        for hook in _on_special:  # on every change, not only a flip: one interrupted by Ctrl-C is mended by the next
+            hook(special)
 
 
 _on_special: list[Callable[[bool], None]] = []
 
 
 def on_special_change(hook: Callable[[bool], None]) -> None:
-    """Call ``hook(FLAGS.special)`` each time it changes, before the block of the switch that changed it runs."""
+    """Call ``hook(FLAGS.special)`` each time a switch turns on or off, before the block it starts runs."""
     _on_special.append(hook)
 
 

@@ -33,7 +33,7 @@ def _slot_names(cls: type) -> tuple[str, ...]:
 
 
 def _slots_of(v: Any) -> dict[str, Any]:
-    """The filled slots (an op leaves some empty: its grad until backward, a ``+`` its op)."""
+    """The filled slots (an op leaves some empty: its grad until backward, its label, a ``+`` its op)."""
     state = {}
     for name in _slot_names(type(v)):
         with contextlib.suppress(AttributeError):

@@ -11,10 +11,8 @@ Storage (one GC-tracked object per node, see ``__slots__``):
   (an exponent, a slope, clip bounds, the c of x+c, x-c, c-x, x/c and c/x);
 * two inputs: ``_a, _b`` with ``_da, _db``;
 * n inputs: ``_a`` is a tuple of inputs and ``_da`` the tuple of their local derivatives;
-* ``_op`` holds the op (a table entry of :mod:`autograd.ops`), or a ``_Labelled`` pairing it with the
-  node's label: few nodes have a label, and a slot less per node is less for the garbage collector to walk;
-* an op's result leaves ``_grad`` (until backward reaches it) and, for ``+``, ``_op`` empty: a store
-  less per node, and the garbage collector skips empty slots.
+* an op's result leaves ``_grad`` (until backward reaches it), ``_label`` and, for ``+``, ``_op``
+  empty: a store less per node, and the garbage collector skips empty slots.
 
 In batch mode ``data`` is a 1-D float64 array of m samples and the node a ``BatchValue`` (a
 subclass, so that ``+`` and ``*`` of two scalars need one type check).  A scalar that meets a batch is
@@ -59,22 +57,6 @@ class _NoGrad:
 
 
 NO_GRAD = _NoGrad()
-
-
-class _Labelled:
-    """What a labelled node keeps in its ``_op`` slot: the op and the label."""
-
-    __slots__ = ("label", "op")
-
-    def __init__(self, op: Op, label: str) -> None:
-        self.op = op
-        self.label = label
-
-    def __repr__(self) -> str:
-        return f"_Labelled({self.op.name!r}, {self.label!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _Labelled, (self.op, self.label)  # every pickle protocol, slots and all
 
 
 class _Reduce:
@@ -332,11 +314,12 @@ class Value:
     other, but ``backward`` sends it nothing and spends no work on it.
     """
 
-    __slots__ = ("__weakref__", "_a", "_b", "_da", "_data", "_db", "_grad", "_n", "_op")
+    __slots__ = ("__weakref__", "_a", "_b", "_da", "_data", "_db", "_grad", "_label", "_n", "_op")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators: array * v works
     _data: Data  # an array only in a BatchValue: see ``_hold``
     _grad: Data  # left empty by ops until backward reaches them: see ``grad``
-    _op: Op | _Labelled  # left empty by the inlined ``+``: see ``_rule`` and ``label``
+    _label: str  # left empty by ops (one store and one GC visit less per node): see ``label``
+    _op: Op  # left empty by the inlined ``+``: see ``_rule``
     _a: Any
     _da: Any
     _b: Any
@@ -357,7 +340,8 @@ class Value:
             raise TypeError(f"requires_grad must be True or False, got {type(requires_grad).__name__}")
         _hold(self, as_data(data))
         self._grad = 0.0
-        self._op = _Labelled(ops.LEAF, label) if label else ops.LEAF
+        self._label = label
+        self._op = ops.LEAF
         self._a = self._b = self._db = None
         self._da = None if requires_grad else NO_GRAD  # a leaf has no local derivative: the slot marks data
         self._n = 0
@@ -370,8 +354,7 @@ class Value:
 
     @property
     def _rule(self) -> Op:
-        op = getattr(self, "_op", _ADD)  # ``+`` leaves the slot empty: one store less on the commonest op
-        return op.op if type(op) is _Labelled else op
+        return getattr(self, "_op", _ADD)  # ``+`` leaves the slot empty: one store less on the commonest op
 
     @property
     def data(self) -> Data:
@@ -409,15 +392,13 @@ class Value:
     @property
     def label(self) -> str:
         """The name shown in graphs, traces and errors (``""`` until set)."""
-        op = getattr(self, "_op", None)
-        return op.label if type(op) is _Labelled else ""
+        return getattr(self, "_label", "")  # an op leaves the slot empty until a label is set
 
     @label.setter
     def label(self, label: str) -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        op = self._rule
-        self._op = _Labelled(op, label) if label else op
+        self._label = label
 
     @property
     def inputs(self) -> tuple[Value, ...]:

@@ -4,7 +4,7 @@ Only ``+`` and ``*`` between Values, each edge's local derivative stored in the 
 same two-pass iterative backward as ours (count each node's consumers in the graph, then send a
 node's grad along its edges once all of them have sent theirs).  Nothing else: no label, op, weak
 references, batch mode, ``no_grad``, anomaly checks, data leaves or n-ary nodes, so 7 slots (96 bytes)
-instead of our 8 and a weakref (104).  The chain benchmark times it beside ours to show what those
+instead of our 9 and a weakref (112).  The chain benchmark times it beside ours to show what those
 features cost, and how far any pure-Python engine gets on the machine of the day.
 """
 

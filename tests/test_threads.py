@@ -149,3 +149,17 @@ class _null:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_a_switch_change_cut_short_is_mended_by_the_next() -> None:
+    """Ctrl-C between setting FLAGS.special and running its hooks would leave + and * inlined inside no_grad;
+    the next switch that turns on or off runs the hooks again."""
+    import autograd.value as value_module
+
+    a, b = Value(2.0), Value(3.0)
+    with ag.no_grad():
+        value_module._SCALAR = Value  # the state an interrupted hook would leave
+        with ag.no_grad():
+            assert (a + b).is_leaf and (a * b).is_leaf
+        assert (a + b).is_leaf and (a * b).is_leaf
+    assert not (a + b).is_leaf and not (a * b).is_leaf
