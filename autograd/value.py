@@ -813,7 +813,7 @@ _SCALAR: type[Value] = Value  # the class of a Value the inlined ``+`` and ``*``
 def _inline(inlined: bool) -> None:
     """Turn the inlined ``+`` and ``*`` on or off.  They record a node without asking whether a switch is on, so
     while any thread has ``no_grad`` or ``detect_anomaly`` on, their class test fails and the general ops (which
-    ask, per thread) run instead.  Asking in every ``+`` and ``*`` cost 1.5% of a long chain's instructions;
+    ask, per thread) run instead.  Asking in every ``+`` and ``*`` cost about 1.5% of a long chain's instructions;
     rebinding a module global, unlike replacing methods on the class, costs nothing elsewhere."""
     global _SCALAR
     _SCALAR = Value if inlined else _Never
