@@ -268,7 +268,7 @@ def _pow_values(x: Any, y: Any) -> tuple[Any, Any, Any]:
 
 
 def _add(a: Value, other: Any) -> Value:
-    """a + other for every case but two scalar Values outside switches (``Value.__add__``, see ``_inline``)."""
+    """a + other for every case but two scalar Values outside switches (``Value.__add__``, see ``_on_switch``)."""
     if isinstance(other, Value):
         x, y = a._data, other._data
         _check_batches(x, y)
@@ -282,7 +282,7 @@ def _add(a: Value, other: Any) -> Value:
 
 
 def _mul(a: Value, other: Any) -> Value:
-    """a * other for every case but two scalar Values outside switches (``Value.__mul__``, see ``_inline``)."""
+    """a * other for every case but two scalar Values outside switches (``Value.__mul__``, see ``_on_switch``)."""
     if isinstance(other, Value):
         x, y = a._data, other._data
         _check_batches(x, y)
@@ -807,16 +807,16 @@ class _Never(Value):
     __slots__ = ()
 
 
-_SCALAR: type[Value] = Value  # the class of a Value the inlined ``+`` and ``*`` take: see ``_inline``
+_SCALAR: type[Value] = Value  # the class of a Value the inlined ``+`` and ``*`` take: see ``_on_switch``
 
 
-def _inline(inlined: bool) -> None:
-    """Turn the inlined ``+`` and ``*`` on or off.  They record a node without asking whether a switch is on, so
-    while any thread has ``no_grad`` or ``detect_anomaly`` on, their class test fails and the general ops (which
-    ask, per thread) run instead.  Asking in every ``+`` and ``*`` cost about 1.5% of a long chain's instructions;
+def _on_switch(special: bool) -> None:
+    """The inlined ``+`` and ``*`` record a node without asking whether a switch is on, so while any thread has
+    ``no_grad`` or ``detect_anomaly`` on, their class test is made to fail and the general ops (which ask, per
+    thread) run instead.  Asking in every ``+`` and ``*`` cost about 1.5% of a long chain's instructions;
     rebinding a module global, unlike replacing methods on the class, costs nothing elsewhere."""
     global _SCALAR
-    _SCALAR = Value if inlined else _Never
+    _SCALAR = _Never if special else Value
 
 
-on_special_change(lambda special: _inline(not special))
+on_special_change(_on_switch)

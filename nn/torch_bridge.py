@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .layers import LEAKY_SLOPE, MLP, Layer, Sequential
+from .layers import LEAKY_SLOPE, MLP, Layer, Neuron, Sequential
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -34,19 +34,14 @@ def _layers(model: Any) -> list[Layer]:
             f"to_torch(model): model must be an nn.MLP, nn.Layer or nn.Sequential of them, got {type(model).__name__}; "
             "custom modules have no exact torch counterpart here"
         )
-    layers: list[Layer] = []
-    todo: list[Any] = [model]  # a stack, children pushed in reverse (a recursive inner function: a reference cycle)
-    while todo:
-        part = todo.pop()
-        if isinstance(part, Layer):
-            layers.append(part)
-        elif isinstance(part, (MLP, Sequential)):
-            todo.extend(reversed(part.layers))
-        else:
+    modules = [mod for _, mod in model.named_modules()]  # in the order they apply, a Layer used twice listed twice
+    for part in modules:
+        if not isinstance(part, (Layer, Neuron, MLP, Sequential)):
             raise TypeError(
                 f"to_torch(model): the model holds a {type(part).__name__}, which has no exact torch counterpart "
                 "here; only Layers and MLPs (in Sequentials) convert"
             )
+    layers = [mod for mod in modules if isinstance(mod, Layer)]
     if len({id(layer) for layer in layers}) < len(layers):
         raise ValueError("to_torch(model): a Layer is used twice; two torch Linear modules would not share it")
     for i in range(1, len(layers)):
